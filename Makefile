@@ -1,0 +1,42 @@
+# The README's quick start is exactly `make demo` and `make test`: both must
+# work on a fresh clone, so every target bootstraps what it needs.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+
+.PHONY: demo test lint typecheck check bench clean system-deps
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[test]'
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+# redis-cli and redis-benchmark are the reference clients the tests and the
+# benchmarks drive; installed from Debian's packages when missing.
+system-deps:
+	@command -v redis-cli >/dev/null && command -v redis-server >/dev/null || \
+	  { if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server redis-tools >/dev/null; \
+	    else echo "install Debian's redis-server and redis-tools (redis-cli, redis-benchmark)"; fi; }
+
+demo: $(STAMP)
+	$(VENV)/bin/geokv server --dir ./data --port 6379
+
+test: $(STAMP) system-deps
+	$(PY) -m pytest -q -p no:cacheprovider
+	$(MAKE) --no-print-directory lint typecheck
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check node tests bench
+	$(VENV)/bin/ruff format --check node tests bench
+
+typecheck: $(STAMP)
+	$(VENV)/bin/mypy node
+
+bench: $(STAMP) system-deps
+	$(PY) bench/resp.py
+
+clean:
+	rm -rf $(VENV) data build *.egg-info

@@ -1,0 +1,4 @@
+"""geokv's regional node: the RESP server, its command table and its CRDT keyspace.
+
+May import `binlog`; must not know the replicator or the topology.
+"""

@@ -1,0 +1,111 @@
+"""The dispatcher: one command in, one reply out, every check done once here.
+
+Owns the order of checks Redis's processCommand applies (lookup, arity,
+authentication, transaction rules, ACL, OOM, pub/sub context), MULTI
+queueing, timing for commandstats and the slow log, and committing the
+command's effect ops as one record. Must not know sockets or encodings.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from node import errors, handlers  # noqa: F401  (importing registers every handler)
+from node.client import Client
+from node.commands.table import COMMANDS, CommandSpec
+from node.core import Node
+from node.memory import over_maxmemory
+from node.registry import HANDLERS, Handler
+from node.reply import QUEUED, CommandError, Error
+
+# Commands a RESP2 client may send while subscribed.
+_PUBSUB_ALLOWED = frozenset(
+    {"subscribe", "unsubscribe", "psubscribe", "punsubscribe", "ping", "quit", "reset"}
+)
+# Commands that run immediately even inside MULTI.
+_TXN_CONTROL = frozenset({"exec", "discard", "multi", "watch", "quit", "reset"})
+
+# Lookup by the exact bytes clients send (usually upper case), then lower case.
+_LOOKUP: dict[bytes, CommandSpec] = {}
+for _spec in COMMANDS.values():
+    _LOOKUP[_spec.name.encode()] = _spec
+    _LOOKUP[_spec.name.upper().encode()] = _spec
+_BOUND: dict[str, Handler] = dict(HANDLERS)
+
+
+def resolve(argv: list[bytes]) -> CommandSpec | str:
+    """The table entry for a command line, or the error reply naming what is wrong."""
+    name = argv[0]
+    spec = _LOOKUP.get(name) or COMMANDS.get(name.lower().decode("utf-8", "replace"))
+    if spec is None:
+        return errors.unknown_command(name, argv[1:])
+    if spec.subcommands:
+        if len(argv) < 2:
+            return errors.wrong_arity(spec.name)
+        sub = spec.subcommands.get(argv[1].lower().decode("utf-8", "replace"))
+        if sub is None:
+            return errors.unknown_subcommand(argv[1], spec.name)
+        spec = sub
+    if not spec.arity_ok(len(argv)):
+        return errors.wrong_arity(spec.name)
+    return spec
+
+
+def dispatch(node: Node, client: Client, argv: list[bytes]) -> Any:
+    node.stats.total_commands += 1
+    client.last_command = argv[0]
+    spec = resolve(argv)
+    if type(spec) is str:
+        return _reject(node, client, None, spec)
+    assert isinstance(spec, CommandSpec)
+    if not client.authenticated and "no_auth" not in spec.flags:
+        return _reject(node, client, spec, errors.NOAUTH)
+    in_multi = client.multi is not None
+    if in_multi and "no_multi" in spec.flags:
+        return _reject(node, client, spec, errors.NOT_IN_TXN)
+    if client.user != "default" or not node.acl.users["default"].unrestricted:
+        denied = node.acl.check(client.user, spec, argv)
+        if denied is not None:
+            return _reject(node, client, spec, denied)
+    if spec.is_denyoom and over_maxmemory(node):
+        return _reject(node, client, spec, errors.OOM)
+    if client.in_pubsub_context and spec.name not in _PUBSUB_ALLOWED:
+        return _reject(node, client, spec, errors.pubsub_context(spec.name))
+    if in_multi and spec.name not in _TXN_CONTROL:
+        assert client.multi is not None
+        client.multi.append((spec, argv))
+        return QUEUED
+    return call(node, client, spec, argv)
+
+
+def call(node: Node, client: Client, spec: CommandSpec, argv: list[bytes]) -> Any:
+    """Run a checked command: time it, count it, commit what it wrote."""
+    node.tick()
+    start = time.perf_counter()
+    stat = node.stats.command(spec.name)
+    try:
+        reply = _BOUND[spec.name](node, client, argv)
+    except CommandError as exc:
+        reply = Error(exc.message)
+        stat.failed += 1
+        node.stats.error(exc.message)
+    finally:
+        if client.multi is None:
+            node.commit()
+    usec = int((time.perf_counter() - start) * 1_000_000)
+    stat.calls += 1
+    stat.usec += usec
+    threshold = node.config["slowlog-log-slower-than"]
+    if 0 <= threshold <= usec and "skip_slowlog" not in spec.flags:
+        node.slowlog.record(usec, argv, client.addr, client.name, node.config["slowlog-max-len"])
+    return reply
+
+
+def _reject(node: Node, client: Client, spec: CommandSpec | None, message: str) -> Error:
+    if client.multi is not None:
+        client.multi_error = True
+    if spec is not None:
+        node.stats.command(spec.name).rejected += 1
+    node.stats.error(message)
+    return Error(message)

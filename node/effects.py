@@ -1,0 +1,118 @@
+"""Effect records: the one way a write leaves the dispatcher.
+
+Owns the record and op types, the `EffectSink` protocol the binlog will
+implement, and its in-memory twin. An op is deterministic: absolute expiry
+times and CRDT deltas, never a raw command. Ops apply themselves to a
+`Keyspace` through its merge entry points, so the local write path and the
+remote apply path are the same code. Must not know clients, sockets or replies.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
+
+from node.crdt.strings import Num, Observed
+
+if TYPE_CHECKING:
+    from node.keyspace import Keyspace
+
+# Expiry carried by a write: keep whatever TTL the key has, or remove it.
+KEEP_TTL = -2
+NO_TTL = -1
+
+
+@dataclass(slots=True)
+class SetStr:
+    key: bytes
+    data: bytes
+    expire_at: int = NO_TTL
+    observed: Observed = ()
+
+    def apply(self, ks: Keyspace, origin: str, stamp: int) -> None:
+        ks.merge_set_str(self, origin, stamp)
+
+
+@dataclass(slots=True)
+class IncrStr:
+    """The origin region's cumulative contribution to a counter is now `total`."""
+
+    key: bytes
+    total: Num
+
+    def apply(self, ks: Keyspace, origin: str, stamp: int) -> None:
+        ks.merge_incr_str(self, origin, stamp)
+
+
+@dataclass(slots=True)
+class DelKey:
+    """Observed-remove delete: removes what the deleting region had seen (`vv`)."""
+
+    key: bytes
+    vv: tuple[tuple[str, int], ...]
+    observed: Observed = ()
+
+    def apply(self, ks: Keyspace, origin: str, stamp: int) -> None:
+        ks.merge_del(self, stamp)
+
+
+@dataclass(slots=True)
+class SetExpire:
+    """Absolute expiry in ms since the epoch, or NO_TTL (PERSIST)."""
+
+    key: bytes
+    expire_at: int
+
+    def apply(self, ks: Keyspace, origin: str, stamp: int) -> None:
+        ks.merge_expire(self, stamp)
+
+
+@dataclass(slots=True)
+class Flush:
+    """FLUSHALL/FLUSHDB: removes every key the flushing region had seen."""
+
+    vv: tuple[tuple[str, int], ...]
+
+    def apply(self, ks: Keyspace, origin: str, stamp: int) -> None:
+        ks.merge_flush(self, stamp)
+
+
+Op = SetStr | IncrStr | DelKey | SetExpire | Flush
+
+
+@dataclass(slots=True)
+class Record:
+    """One write: its origin, dense per-origin sequence, first HLC stamp, ops.
+
+    Op i carries stamp `stamp + i`, so every op of every record has a unique
+    (stamp, origin) and a transaction's later op always wins over its earlier one.
+    """
+
+    origin: str
+    seq: int
+    stamp: int
+    ops: tuple[Op, ...]
+
+
+def apply_record(ks: Keyspace, record: Record) -> None:
+    stamp = record.stamp
+    origin = record.origin
+    for op in record.ops:
+        op.apply(ks, origin, stamp)
+        stamp += 1
+    ks.note_applied(origin, stamp - 1)
+
+
+class EffectSink(Protocol):
+    def append(self, record: Record) -> None:
+        """Take ownership of a record that has been applied locally."""
+
+
+class MemorySink:
+    """In-memory twin of the binlog."""
+
+    def __init__(self) -> None:
+        self.records: list[Record] = []
+
+    def append(self, record: Record) -> None:
+        self.records.append(record)

@@ -1,0 +1,54 @@
+"""Error replies, worded exactly as Redis 7 words them (clients and test suites compare them).
+
+Owns the texts only; must not know when they apply.
+"""
+
+from __future__ import annotations
+
+WRONGTYPE = "WRONGTYPE Operation against a key holding the wrong kind of value"
+NOT_INTEGER = "ERR value is not an integer or out of range"
+NOT_FLOAT = "ERR value is not a valid float"
+SYNTAX = "ERR syntax error"
+NOAUTH = "NOAUTH Authentication required."
+WRONGPASS = "WRONGPASS invalid username-password pair or user is disabled."
+OOM = "OOM command not allowed when used memory > 'maxmemory'."
+EXECABORT = "EXECABORT Transaction discarded because of previous errors."
+OVERFLOW = "ERR increment or decrement would overflow"
+NAN_OR_INF = "ERR increment would produce NaN or Infinity"
+NO_SUCH_KEY = "ERR no such key"
+DB_RANGE = "ERR DB index is out of range"
+STRING_TOO_LONG = "ERR string exceeds maximum allowed size (proto-max-bulk-len)"
+OFFSET_RANGE = "ERR offset is out of range"
+BIT_OFFSET = "ERR bit offset is not an integer or out of range"
+BIT_VALUE = "ERR bit is not an integer or out of range"
+INVALID_CURSOR = "ERR invalid cursor"
+NO_SUCH_CLIENT = "ERR No such client"
+NOT_IN_TXN = "ERR Command not allowed inside a transaction"
+
+
+def unknown_command(name: bytes, args: list[bytes]) -> str:
+    shown = "".join("'%s' " % _text(a)[:128] for a in args[:16])
+    return "ERR unknown command '%s', with args beginning with: %s" % (_text(name)[:128], shown)
+
+
+def unknown_subcommand(sub: bytes, container: str) -> str:
+    return "ERR unknown subcommand '%s'. Try %s HELP." % (_text(sub)[:128], container.upper())
+
+
+def wrong_arity(name: str) -> str:
+    return "ERR wrong number of arguments for '%s' command" % name
+
+
+def invalid_expire(name: str) -> str:
+    return "ERR invalid expire time in '%s' command" % name
+
+
+def pubsub_context(name: str) -> str:
+    return (
+        "ERR Can't execute '%s': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET "
+        "are allowed in this context" % name
+    )
+
+
+def _text(raw: bytes) -> str:
+    return raw.decode("utf-8", "replace")

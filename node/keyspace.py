@@ -1,0 +1,162 @@
+"""The CRDT-native keyspace: keys, their CRDT values, expiry and the applied version vector.
+
+Owns the maps from key to value and to expiry time, the merge entry points
+that effect ops call, lazy and active expiry, and SCAN cursors. Every visible
+key maps to a value object; a value that is no longer visible leaves `data`.
+Must not know commands, clients, records' transport or the binlog.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import random
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING
+
+from node.crdt.strings import StrValue
+
+if TYPE_CHECKING:
+    from node.effects import DelKey, Flush, IncrStr, SetExpire, SetStr
+
+Value = StrValue
+_SCAN_SNAPSHOTS = 32
+
+
+class Keyspace:
+    def __init__(self, region: str) -> None:
+        self.region = region
+        self.data: dict[bytes, Value] = {}
+        self.expires: dict[bytes, int] = {}
+        self._expiry_heap: list[tuple[int, bytes]] = []
+        # Highest stamp applied from each origin: what a delete here has observed.
+        self.vv: dict[str, int] = {}
+        # Called with a key found expired; the node turns it into a delete record.
+        self.on_expired: Callable[[bytes], None] = self.remove
+        self.expired_keys = 0
+        self._scans: dict[int, list[bytes]] = {}
+        self._scan_ids = itertools.count(1)
+
+    # -- reads -------------------------------------------------------------
+
+    def lookup(self, key: bytes, now_ms: int) -> Value | None:
+        value = self.data.get(key)
+        if value is not None and self.expires and self.expires.get(key, now_ms + 1) <= now_ms:
+            self.expired_keys += 1
+            self.on_expired(key)
+            return None
+        return value
+
+    def ttl_ms(self, key: bytes) -> int | None:
+        return self.expires.get(key)
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+    def random_key(self) -> bytes | None:
+        if not self.data:
+            return None
+        return next(itertools.islice(self.data, random.randrange(len(self.data)), None))
+
+    # -- merge entry points (called by effect ops) --------------------------
+
+    def merge_set_str(self, op: SetStr, origin: str, stamp: int) -> None:
+        value = self.data.get(op.key)
+        if value is None:
+            value = self.data[op.key] = StrValue()
+        value.write(op.data, stamp, origin, op.observed)
+        self._set_expire(op.key, op.expire_at)
+
+    def merge_incr_str(self, op: IncrStr, origin: str, stamp: int) -> None:
+        value = self.data.get(op.key)
+        if value is None:
+            value = self.data[op.key] = StrValue()
+        value.incr(op.total, stamp, origin)
+
+    def merge_del(self, op: DelKey, stamp: int) -> None:
+        value = self.data.get(op.key)
+        if value is None:
+            return
+        value.mask(dict(op.vv), op.observed)
+        if value.get() is None:
+            self.remove(op.key)
+
+    def merge_expire(self, op: SetExpire, stamp: int) -> None:
+        if op.key in self.data:
+            self._set_expire(op.key, op.expire_at)
+
+    def merge_flush(self, op: Flush, stamp: int) -> None:
+        vv = dict(op.vv)
+        for key, value in list(self.data.items()):
+            value.mask(vv, value.observed())
+            if value.get() is None:
+                self.remove(key)
+
+    def note_applied(self, origin: str, stamp: int) -> None:
+        if stamp > self.vv.get(origin, -1):
+            self.vv[origin] = stamp
+
+    # -- local removal and expiry ---------------------------------------------
+
+    def remove(self, key: bytes) -> None:
+        self.data.pop(key, None)
+        self.expires.pop(key, None)
+
+    def _set_expire(self, key: bytes, expire_at: int) -> None:
+        if expire_at >= 0:
+            self.expires[key] = expire_at
+            heapq.heappush(self._expiry_heap, (expire_at, key))
+            if len(self._expiry_heap) > 2 * len(self.expires) + 1024:
+                self._expiry_heap = [(at, k) for k, at in self.expires.items()]
+                heapq.heapify(self._expiry_heap)
+        elif expire_at == -1:
+            self.expires.pop(key, None)
+
+    def expire_due(self, now_ms: int, limit: int) -> int:
+        """Active expiry: remove up to `limit` keys whose time has come, oldest first.
+
+        A heap of expiry times rather than Redis's random sampling: every expired
+        key is found, so memory never holds keys that are already dead.
+        """
+        heap = self._expiry_heap
+        done = 0
+        while heap and heap[0][0] <= now_ms and done < limit:
+            at, key = heapq.heappop(heap)
+            if self.expires.get(key) == at:
+                self.expired_keys += 1
+                self.on_expired(key)
+                done += 1
+        return done
+
+    # -- SCAN ----------------------------------------------------------------------
+
+    def scan(self, cursor: int, count: int) -> tuple[int, list[bytes]]:
+        """Examine about `count` keys from a cursor; 0 starts and ends an iteration.
+
+        Each iteration walks a snapshot of the key names taken when it started,
+        so every key present for the whole iteration is returned, whatever the
+        keyspace does meanwhile. The cursor is (snapshot id << 32) | position.
+        """
+        if cursor == 0:
+            snapshot_id = next(self._scan_ids)
+            self._scans[snapshot_id] = list(self.data)
+            while len(self._scans) > _SCAN_SNAPSHOTS:
+                del self._scans[next(iter(self._scans))]
+            position = 0
+        else:
+            snapshot_id, position = cursor >> 32, cursor & 0xFFFFFFFF
+            if snapshot_id not in self._scans:
+                # An evicted or foreign cursor restarts: duplicates, never a lost key.
+                return self.scan(0, count)
+            # Keep snapshots in use at the young end of the eviction order.
+            self._scans[snapshot_id] = self._scans.pop(snapshot_id)
+        keys = self._scans[snapshot_id]
+        end = position + max(count, 1)
+        batch = [k for k in keys[position:end] if k in self.data]
+        if end >= len(keys):
+            del self._scans[snapshot_id]
+            return 0, batch
+        return (snapshot_id << 32) | end, batch
+
+    def keys(self) -> Iterator[bytes]:
+        return iter(list(self.data))

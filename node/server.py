@@ -1,0 +1,277 @@
+"""The asyncio adapter and the server's lifecycle.
+
+Owns listening sockets (TCP and TLS), moving bytes between transports and
+sessions, back-pressure, client output buffer limits, protected mode, the
+periodic cron (active expiry, idle timeouts) and orderly shutdown on
+SIGTERM/SIGINT/SHUTDOWN. Must not parse or interpret requests: that is the
+session's job.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import logging
+import signal
+import ssl
+import time
+from typing import Any, cast
+
+from node.client import Client
+from node.core import Node
+from node.session import Session
+
+log = logging.getLogger("geokv")
+
+_DENIED = (
+    b"-DENIED Running in protected mode because protected mode is enabled and no password is set "
+    b"for the default user. In this mode connections are only accepted from the loopback "
+    b"interface. If you want to connect from external computers, set a password (requirepass "
+    b"or ACL SETUSER default), or disable protected mode with CONFIG SET protected-mode no, or "
+    b"start the server with '--protected-mode no'.\r\n"
+)
+_EXPIRE_BUDGET = 0.025  # share of each cron tick active expiry may use, like Redis's 25%
+
+
+def _is_loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host.split("%")[0]).is_loopback
+    except ValueError:
+        return host.startswith("/")  # unix sockets are local
+
+
+def _addr(info: Any) -> str:
+    if isinstance(info, tuple) and len(info) >= 2:
+        return f"{info[0]}:{info[1]}"
+    return str(info or "")
+
+
+class RespProtocol(asyncio.Protocol):
+    def __init__(self, server: Server, tls: bool) -> None:
+        self.server = server
+        self.tls = tls
+        self.transport: asyncio.Transport | None = None
+        self.client: Client | None = None
+        self.session: Session | None = None
+        self._soft_since = 0.0
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        # uvloop's transports implement asyncio.Transport without subclassing it.
+        transport = cast(asyncio.Transport, transport)
+        self.transport = transport
+        node = self.server.node
+        peer = transport.get_extra_info("peername")
+        sock = transport.get_extra_info("socket")
+        client = Client(
+            _addr(peer), _addr(transport.get_extra_info("sockname")), sock.fileno() if sock else -1
+        )
+        client.tls = self.tls
+        if len(node.clients) >= node.config["maxclients"]:
+            node.stats.rejected_connections += 1
+            transport.write(b"-ERR max number of clients reached\r\n")
+            transport.close()
+            return
+        host = peer[0] if isinstance(peer, tuple) else ""
+        if node.config["protected-mode"] and not node.acl.needs_auth() and not _is_loopback(host):
+            node.stats.rejected_connections += 1
+            transport.write(_DENIED)
+            transport.close()
+            return
+        client.send = self._push
+        client.close = transport.close
+        client.output_pending = transport.get_write_buffer_size
+        node.connect(client)
+        self.client = client
+        self.session = Session(node, client)
+        self.server.protocols.add(self)
+
+    def data_received(self, data: bytes) -> None:
+        session, transport, client = self.session, self.transport, self.client
+        if session is None or transport is None or client is None:
+            return
+        client.last_interaction = time.monotonic()
+        out = session.receive(data)
+        if out:
+            transport.write(out)
+            self.check_output_limits()
+        if client.close_after_reply:
+            transport.close()
+
+    def _push(self, data: bytes) -> None:
+        if self.transport is None or self.transport.is_closing():
+            return
+        self.server.node.stats.net_output_bytes += len(data)
+        self.transport.write(data)
+        self.check_output_limits()
+
+    def check_output_limits(self) -> None:
+        """Disconnect a client whose unread replies pass its class's limits."""
+        transport, client = self.transport, self.client
+        if transport is None or client is None:
+            return
+        cls = "pubsub" if client.subscriptions else "normal"
+        hard, soft, seconds = self.server.node.config["client-output-buffer-limit"][cls]
+        pending = transport.get_write_buffer_size()
+        if hard and pending > hard:
+            log.warning("closing client %s: output buffer over the hard limit", client.addr)
+            transport.abort()
+            return
+        if soft and pending > soft:
+            now = time.monotonic()
+            if not self._soft_since:
+                self._soft_since = now
+            elif now - self._soft_since > seconds:
+                log.warning("closing client %s: output buffer over the soft limit", client.addr)
+                transport.abort()
+        else:
+            self._soft_since = 0.0
+
+    def pause_writing(self) -> None:
+        # A client that does not read its replies stops being read from.
+        if self.transport is not None:
+            self.transport.pause_reading()
+
+    def resume_writing(self) -> None:
+        if self.transport is not None and not self.transport.is_closing():
+            self.transport.resume_reading()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self.client is not None:
+            self.server.node.disconnect(self.client)
+        self.server.protocols.discard(self)
+
+
+class Server:
+    def __init__(self, node: Node) -> None:
+        self.node = node
+        self.protocols: set[RespProtocol] = set()
+        self.listeners: list[asyncio.AbstractServer] = []
+        self._stopping = asyncio.Event()
+        self._cron_task: asyncio.Task[None] | None = None
+        node.request_shutdown = self.shutdown
+
+    async def start(self) -> None:
+        loop = asyncio.get_running_loop()
+        config = self.node.config
+        hosts = list(config["bind"]) or ["127.0.0.1"]
+        if config["port"]:
+            await self._listen(loop, hosts, config["port"], None)
+        if config["tls-port"]:
+            await self._listen(loop, hosts, config["tls-port"], self._tls_context())
+        if not self.listeners:
+            raise OSError("no listening socket: set port or tls-port")
+        self._cron_task = loop.create_task(self._cron())
+
+    async def _listen(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        hosts: list[str],
+        port: int,
+        tls: ssl.SSLContext | None,
+    ) -> None:
+        for host in hosts:
+            optional = host.startswith("-")
+            try:
+                listener = await loop.create_server(
+                    lambda: RespProtocol(self, tls is not None),
+                    host.lstrip("-"),
+                    port,
+                    ssl=tls,
+                    reuse_address=True,
+                    backlog=511,
+                )
+            except OSError as exc:
+                if optional:
+                    continue
+                raise OSError(f"could not listen on {host}:{port}: {exc.strerror}") from exc
+            self.listeners.append(listener)
+            log.info(
+                "ready to accept %sconnections on %s:%d",
+                "TLS " if tls else "",
+                host.lstrip("-"),
+                port,
+            )
+
+    def _tls_context(self) -> ssl.SSLContext:
+        config = self.node.config
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+        ctx.load_cert_chain(config["tls-cert-file"], config["tls-key-file"])
+        if config["tls-ca-cert-file"]:
+            ctx.load_verify_locations(config["tls-ca-cert-file"])
+        ctx.verify_mode = {
+            "yes": ssl.CERT_REQUIRED,
+            "optional": ssl.CERT_OPTIONAL,
+            "no": ssl.CERT_NONE,
+        }[config["tls-auth-clients"]]
+        return ctx
+
+    async def _cron(self) -> None:
+        node = self.node
+        while not self._stopping.is_set():
+            period = 1.0 / node.config["hz"]
+            await asyncio.sleep(period)
+            node.tick()
+            deadline = time.monotonic() + period * _EXPIRE_BUDGET * 10
+            while node.keyspace.expire_due(node.now_ms, 200) == 200 and time.monotonic() < deadline:
+                pass
+            node.commit()
+            self._close_idle()
+            for proto in list(self.protocols):
+                proto.check_output_limits()
+
+    def _close_idle(self) -> None:
+        timeout = self.node.config["timeout"]
+        if not timeout:
+            return
+        now = time.monotonic()
+        for proto in list(self.protocols):
+            client = proto.client
+            if (
+                client is not None
+                and not client.subscriptions
+                and client.multi is None
+                and now - client.last_interaction > timeout
+            ):
+                client.close()
+
+    def shutdown(self) -> None:
+        self._stopping.set()
+
+    async def serve(self) -> None:
+        """Run until shutdown is requested, then stop in order and return."""
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, self.shutdown)
+        await self._stopping.wait()
+        log.info("shutting down")
+        for listener in self.listeners:
+            listener.close()
+        self.node.commit()
+        flush = getattr(self.node.sink, "flush", None)
+        if flush is not None:
+            flush()
+        for proto in list(self.protocols):
+            if proto.transport is not None:
+                proto.transport.close()
+        deadline = time.monotonic() + 2.0
+        while self.protocols and time.monotonic() < deadline:
+            await asyncio.sleep(0.01)
+        log.info("bye")
+
+
+def run(node: Node) -> None:
+    """Serve `node` on uvloop when it is installed, plain asyncio otherwise."""
+    try:
+        import uvloop
+
+        uvloop.install()
+    except ImportError:
+        pass
+
+    async def main() -> None:
+        server = Server(node)
+        await server.start()
+        await server.serve()
+
+    asyncio.run(main())

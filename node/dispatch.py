@@ -8,6 +8,7 @@ command's effect ops as one record. Must not know sockets or encodings.
 
 from __future__ import annotations
 
+import logging
 import time
 from typing import Any
 
@@ -32,6 +33,7 @@ for _spec in COMMANDS.values():
     _LOOKUP[_spec.name.encode()] = _spec
     _LOOKUP[_spec.name.upper().encode()] = _spec
 _BOUND: dict[str, Handler] = dict(HANDLERS)
+log = logging.getLogger("geokv")
 
 
 def resolve(argv: list[bytes]) -> CommandSpec | str:
@@ -90,6 +92,14 @@ def call(node: Node, client: Client, spec: CommandSpec, argv: list[bytes]) -> An
         reply = Error(exc.message)
         stat.failed += 1
         node.stats.error(exc.message)
+    except Exception:
+        # A bug must cost one reply, not the connection or the process; what
+        # the command wrote so far was applied and is committed below, so the
+        # records still describe the keyspace exactly.
+        log.exception("command %r failed", spec.name)
+        reply = Error("ERR internal error in '%s', see the server log" % spec.name)
+        stat.failed += 1
+        node.stats.error("ERR")
     finally:
         if client.multi is None:
             node.commit()

@@ -22,6 +22,9 @@ system-deps:
 	    else echo "install Debian's redis-server and redis-tools (redis-cli, redis-benchmark)"; fi; }
 
 demo: $(STAMP)
+	@mkdir -p data
+	@echo "geokv: starting one node on 127.0.0.1:6379 (data in ./data)."
+	@echo "geokv: connect with 'redis-cli -p 6379'; Ctrl+C stops it."
 	$(VENV)/bin/geokv server --dir ./data --port 6379
 
 test: $(STAMP) system-deps

@@ -56,11 +56,12 @@ def resolve(argv: list[bytes]) -> CommandSpec | str:
 
 def dispatch(node: Node, client: Client, argv: list[bytes]) -> Any:
     node.stats.total_commands += 1
-    client.last_command = argv[0]
     spec = resolve(argv)
     if type(spec) is str:
+        client.last_command = b"NULL"
         return _reject(node, client, None, spec)
     assert isinstance(spec, CommandSpec)
+    client.last_command = spec.name.encode()
     if not client.authenticated and "no_auth" not in spec.flags:
         return _reject(node, client, spec, errors.NOAUTH)
     in_multi = client.multi is not None

@@ -48,6 +48,10 @@ class Push:
         self.items = items
 
 
+class OrderedSet(tuple):  # type: ignore[type-arg]
+    """A set reply (RESP3 set, RESP2 array) that keeps its order, as COMMAND INFO's flags do."""
+
+
 class NullArray:
     """RESP2's *-1 (EXEC aborted by WATCH, blocking timeouts); RESP3 null."""
 
@@ -100,7 +104,7 @@ def _make(resp3: bool) -> Callable[[Any], bytes]:
             enc(k, out)
             enc(v, out)
 
-    def set_(value: set[Any] | frozenset[Any], out: list[bytes]) -> None:
+    def set_(value: set[Any] | frozenset[Any] | OrderedSet, out: list[bytes]) -> None:
         out.append((b"~%d\r\n" if resp3 else b"*%d\r\n") % len(value))
         for item in value:
             enc(item, out)
@@ -153,6 +157,7 @@ def _make(resp3: bool) -> Callable[[Any], bytes]:
         dict: mapping,
         set: set_,
         frozenset: set_,
+        OrderedSet: set_,
         Verbatim: verbatim,
         Push: push,
     }

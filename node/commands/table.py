@@ -152,6 +152,15 @@ TABLE: tuple[CommandSpec, ...] = (
                 "connection",
                 "admin slow dangerous connection",
             ),
+            # Redis 7.2's: redis-py 5+ sends it on connect.
+            C(
+                "client|setinfo",
+                4,
+                "loading noscript stale",
+                (0, 0, 0),
+                "connection",
+                "slow connection",
+            ),
         ),
     ),
     C("info", -1, "loading stale", (0, 0, 0), "server", "slow dangerous"),

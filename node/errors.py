@@ -52,3 +52,11 @@ def pubsub_context(name: str) -> str:
 
 def _text(raw: bytes) -> str:
     return raw.decode("utf-8", "replace")
+
+
+EXPIRE_NX_CONFLICT = "ERR NX and XX, GT or LT options at the same time are not compatible"
+EXPIRE_GT_LT_CONFLICT = "ERR GT and LT options at the same time are not compatible"
+
+
+def unsupported_option(option: bytes) -> str:
+    return "ERR Unsupported option %s" % _text(option)

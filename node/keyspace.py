@@ -41,11 +41,16 @@ class Keyspace:
 
     def lookup(self, key: bytes, now_ms: int) -> Value | None:
         value = self.data.get(key)
-        if value is not None and self.expires and self.expires.get(key, now_ms + 1) <= now_ms:
+        if value is not None and self.expires and self.is_expired(key, now_ms):
             self.expired_keys += 1
             self.on_expired(key)
             return None
         return value
+
+    def is_expired(self, key: bytes, now_ms: int) -> bool:
+        """Whether the key's time has come, without removing it (KEYS skips such keys)."""
+        at = self.expires.get(key)
+        return at is not None and at <= now_ms
 
     def ttl_ms(self, key: bytes) -> int | None:
         return self.expires.get(key)

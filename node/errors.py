@@ -60,3 +60,8 @@ EXPIRE_GT_LT_CONFLICT = "ERR GT and LT options at the same time are not compatib
 
 def unsupported_option(option: bytes) -> str:
     return "ERR Unsupported option %s" % _text(option)
+
+
+DECREMENT_OVERFLOW = "ERR decrement would overflow"
+BITPOS_BIT = "ERR The bit argument must be 1 or 0."
+BITOP_NOT_ARGS = "ERR BITOP NOT must be called with a single source key."

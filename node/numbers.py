@@ -12,6 +12,9 @@ from decimal import Decimal, InvalidOperation
 INT64_MIN = -(1 << 63)
 INT64_MAX = (1 << 63) - 1
 _MAX_FLOAT_CHARS = 5 * 1024
+# x86 80-bit long double: largest finite value, half the smallest denormal.
+LDBL_MAX = Decimal("1.18973149535723176502e+4932")
+_LDBL_HALF_DENORM = Decimal("1.8225997659412373012e-4951")
 
 
 def parse_int(raw: bytes) -> int | None:
@@ -39,6 +42,9 @@ def parse_decimal(raw: bytes) -> Decimal | None:
     except (InvalidOperation, UnicodeDecodeError):
         return None
     if value.is_nan() or raw[-1:].isspace():
+        return None
+    # strtold's ERANGE: past the long double range, or so small it rounds to zero.
+    if value.is_finite() and (abs(value) > LDBL_MAX or 0 < abs(value) <= _LDBL_HALF_DENORM):
         return None
     return value
 

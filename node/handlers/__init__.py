@@ -8,6 +8,7 @@ with an error. Arity, authentication and ACLs were checked by the dispatcher.
 
 from node.handlers import (  # noqa: F401
     acl,
+    bits,
     connection,
     keys,
     pubsub,

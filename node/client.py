@@ -49,7 +49,8 @@ class Client:
         # MULTI state: queued commands, or None outside a transaction.
         self.multi: list[tuple[CommandSpec, list[bytes]]] | None = None
         self.multi_error = False
-        self.watched: set[bytes] = set()
+        # WATCHed keys -> whether the key was already logically expired when watched.
+        self.watched: dict[bytes, bool] = {}
         self.dirty_cas = False
         self.channels: set[bytes] = set()
         self.patterns: set[bytes] = set()

@@ -114,11 +114,12 @@ class Node:
 
     def write(self, op: Op) -> None:
         stamp = self.next_stamp()
+        touched = self._watched_by(op) if self.watchers else ()
         op.apply(self.keyspace, self.region, stamp)
         self._ops.append(op)
         self.dirty += 1
-        if self.watchers:
-            self._touch(op)
+        for key in touched:
+            self.touch_key(key)
 
     def commit(self) -> None:
         if not self._ops:
@@ -152,9 +153,13 @@ class Node:
     # -- WATCH ------------------------------------------------------------------------
 
     def watch(self, client: Client, key: bytes) -> None:
-        if key not in client.watched:
-            client.watched.add(key)
-            self.watchers.setdefault(key, set()).add(client)
+        if key in client.watched:
+            return
+        # Redis 7.0 remembers a key that was logically expired (still stored,
+        # TTL passed) when watched: its later deletion is no change for EXEC.
+        at = self.keyspace.expires.get(key)
+        client.watched[key] = at is not None and at <= self.now_ms
+        self.watchers.setdefault(key, set()).add(client)
 
     def unwatch(self, client: Client) -> None:
         for key in client.watched:
@@ -166,18 +171,38 @@ class Node:
         client.watched.clear()
         client.dirty_cas = False
 
+    def end_transaction(self, client: Client) -> None:
+        """Leave MULTI state and forget WATCHes (Redis's discardTransaction)."""
+        client.multi = None
+        client.multi_error = False
+        self.unwatch(client)
+
+    def watched_key_expired(self, client: Client) -> bool:
+        """A key alive when watched has passed its TTL but is still stored (EXEC fails)."""
+        expires = self.keyspace.expires
+        for key, expired_when_watched in client.watched.items():
+            at = expires.get(key)
+            if not expired_when_watched and at is not None and at <= self.now_ms:
+                return True
+        return False
+
     def touch_key(self, key: bytes) -> None:
+        """Called after `key` changed: its watchers' transactions will fail."""
+        gone = key not in self.keyspace.data
         for client in self.watchers.get(key, ()):
+            if gone and client.watched.get(key):
+                # The already-expired key was deleted: logically no change.
+                client.watched[key] = False
+                continue
             client.dirty_cas = True
 
-    def _touch(self, op: Op) -> None:
+    def _watched_by(self, op: Op) -> list[bytes]:
+        """The watched keys `op` changes; computed before it applies."""
         key = getattr(op, "key", None)
         if key is not None:
-            self.touch_key(key)
-        else:
-            for clients in self.watchers.values():
-                for client in clients:
-                    client.dirty_cas = True
+            return [key] if key in self.watchers else []
+        # A flush changes only the watched keys that existed (Redis 7.0).
+        return [k for k in self.watchers if k in self.keyspace.data]
 
     # -- configuration -------------------------------------------------------------
 

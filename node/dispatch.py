@@ -26,6 +26,7 @@ _PUBSUB_ALLOWED = frozenset(
 )
 # Commands that run immediately even inside MULTI.
 _TXN_CONTROL = frozenset({"exec", "discard", "multi", "watch", "quit", "reset"})
+_OOM_EXEMPT_IN_MULTI = frozenset({"exec", "discard", "quit", "reset"})
 
 # Lookup by the exact bytes clients send (usually upper case), then lower case.
 _LOOKUP: dict[bytes, CommandSpec] = {}
@@ -59,7 +60,7 @@ def dispatch(node: Node, client: Client, argv: list[bytes]) -> Any:
     spec = resolve(argv)
     if type(spec) is str:
         client.last_command = b"NULL"
-        return _reject(node, client, None, spec)
+        return _reject(node, client, None, spec, argv[0])
     assert isinstance(spec, CommandSpec)
     client.last_command = spec.name.encode()
     if not client.authenticated and "no_auth" not in spec.flags:
@@ -67,11 +68,10 @@ def dispatch(node: Node, client: Client, argv: list[bytes]) -> Any:
     in_multi = client.multi is not None
     if in_multi and "no_multi" in spec.flags:
         return _reject(node, client, spec, errors.NOT_IN_TXN)
-    if client.user != "default" or not node.acl.users["default"].unrestricted:
-        denied = node.acl.check(client.user, spec, argv)
-        if denied is not None:
-            return _reject(node, client, spec, denied)
-    if spec.is_denyoom and over_maxmemory(node):
+    denied = acl_denial(node, client, spec, argv)
+    if denied is not None:
+        return _reject(node, client, spec, denied)
+    if _refused_when_oom(client, spec) and over_maxmemory(node):
         return _reject(node, client, spec, errors.OOM)
     if client.in_pubsub_context and spec.name not in _PUBSUB_ALLOWED:
         return _reject(node, client, spec, errors.pubsub_context(spec.name))
@@ -82,9 +82,15 @@ def dispatch(node: Node, client: Client, argv: list[bytes]) -> Any:
     return call(node, client, spec, argv)
 
 
-def call(node: Node, client: Client, spec: CommandSpec, argv: list[bytes]) -> Any:
-    """Run a checked command: time it, count it, commit what it wrote."""
-    node.tick()
+def call(
+    node: Node, client: Client, spec: CommandSpec, argv: list[bytes], tick: bool = True
+) -> Any:
+    """Run a checked command: time it, count it, commit what it wrote.
+
+    EXEC runs its commands with tick=False: as in Redis, a transaction sees one instant.
+    """
+    if tick:
+        node.tick()
     start = time.perf_counter()
     stat = node.stats.command(spec.name)
     try:
@@ -113,8 +119,31 @@ def call(node: Node, client: Client, spec: CommandSpec, argv: list[bytes]) -> An
     return reply
 
 
-def _reject(node: Node, client: Client, spec: CommandSpec | None, message: str) -> Error:
-    if client.multi is not None:
+def acl_denial(node: Node, client: Client, spec: CommandSpec, argv: list[bytes]) -> str | None:
+    """The NOPERM reply when the client's user may not run this, else None."""
+    if client.user == "default" and node.acl.users["default"].unrestricted:
+        return None
+    return node.acl.check(client.user, spec, argv)
+
+
+def _refused_when_oom(client: Client, spec: CommandSpec) -> bool:
+    """Redis 7.0 also refuses to grow a MULTI queue, and an EXEC whose queue holds a denyoom command."""
+    if client.multi is None:
+        return spec.is_denyoom
+    if spec.name == "exec":
+        return any(queued.is_denyoom for queued, _ in client.multi)
+    return spec.name not in _OOM_EXEMPT_IN_MULTI
+
+
+def _reject(
+    node: Node, client: Client, spec: CommandSpec | None, message: str, name: bytes = b""
+) -> Error:
+    is_exec = spec.name == "exec" if spec is not None else name.lower() == b"exec"
+    if is_exec:
+        # A refused EXEC discards the transaction and says why (execCommandAbort).
+        node.end_transaction(client)
+        message = errors.exec_abort(message)
+    elif client.multi is not None:
         client.multi_error = True
     if spec is not None:
         node.stats.command(spec.name).rejected += 1

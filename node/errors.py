@@ -65,3 +65,36 @@ def unsupported_option(option: bytes) -> str:
 DECREMENT_OVERFLOW = "ERR decrement would overflow"
 BITPOS_BIT = "ERR The bit argument must be 1 or 0."
 BITOP_NOT_ARGS = "ERR BITOP NOT must be called with a single source key."
+
+
+# Transactions.
+MULTI_NESTED = "ERR MULTI calls can not be nested"
+EXEC_WITHOUT_MULTI = "ERR EXEC without MULTI"
+DISCARD_WITHOUT_MULTI = "ERR DISCARD without MULTI"
+WATCH_IN_MULTI = "ERR WATCH inside MULTI is not allowed"
+
+
+def exec_abort(reason: str) -> str:
+    """A refused EXEC; Redis drops the ERR code of the reason, keeps any other code."""
+    return "EXECABORT Transaction discarded because of: " + reason.removeprefix("ERR ")
+
+
+def acl_changed_in_multi(denied: str) -> str:
+    """A queued command the user may no longer run when EXEC comes (NOPERM reason from acl)."""
+    if "keys" in denied:
+        reason = "no permission to touch the specified keys"
+    elif "channels" in denied:
+        reason = "no permission to access one of the channels used as arguments"
+    else:
+        reason = "no permission to execute the command or subcommand"
+    return (
+        "NOPERM ACLs rules changed between the moment the transaction was accumulated and "
+        "the EXEC call. This command is no longer allowed for the following reason: " + reason
+    )
+
+
+def subcommand_syntax(sub: bytes, container: str) -> str:
+    return "ERR unknown subcommand or wrong number of arguments for '%s'. Try %s HELP." % (
+        _text(sub)[:128],
+        container.upper(),
+    )

@@ -8,7 +8,7 @@ callback) or replication.
 from __future__ import annotations
 
 from node.client import Client
-from node.glob import compile_pattern
+from node.glob import match
 from node.reply import Push
 
 
@@ -60,14 +60,27 @@ class PubSub:
             self.punsubscribe(client, pattern)
 
     def publish(self, channel: bytes, message: bytes) -> int:
+        """Deliver to channel subscribers, then pattern subscribers; returns deliveries.
+
+        A client subscribed to the channel and to matching patterns gets (and
+        counts) one message for each, as in Redis.
+        """
         receivers = 0
-        for client in list(self.channels.get(channel, ())):
-            client.send(client.encode(Push([b"message", channel, message])))
-            receivers += 1
+        listeners = self.channels.get(channel)
+        if listeners:
+            receivers += _deliver(list(listeners), Push([b"message", channel, message]))
         for pattern, clients in list(self.patterns.items()):
-            if compile_pattern(pattern)(channel) is None:
-                continue
-            for client in list(clients):
-                client.send(client.encode(Push([b"pmessage", pattern, channel, message])))
-                receivers += 1
+            if match(pattern, channel):
+                receivers += _deliver(list(clients), Push([b"pmessage", pattern, channel, message]))
         return receivers
+
+
+def _deliver(clients: list[Client], push: Push) -> int:
+    """Send one message to each client, encoding it once per protocol version."""
+    encoded: dict[int, bytes] = {}
+    for client in clients:
+        data = encoded.get(client.resp)
+        if data is None:
+            data = encoded[client.resp] = client.encode(push)
+        client.send(data)
+    return len(clients)

@@ -32,6 +32,9 @@ class Session:
         node = self.node
         node.stats.net_input_bytes += len(data)
         out: list[bytes] = []
+        # What this client's own commands push to it (a PUBLISH to a channel it
+        # listens to) keeps its place among its replies, as in Redis.
+        send, client.send = client.send, out.append
         try:
             parser.feed(data)
             while not client.close_after_reply and not client.closed:
@@ -52,6 +55,8 @@ class Session:
             node.stats.error("ERR")
             out.append(client.encode(Error("ERR " + str(exc))))
             client.close_after_reply = True
+        finally:
+            client.send = send
         result = b"".join(out)
         node.stats.net_output_bytes += len(result)
         return result

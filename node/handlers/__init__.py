@@ -9,7 +9,9 @@ with an error. Arity, authentication and ACLs were checked by the dispatcher.
 from node.handlers import (  # noqa: F401
     acl,
     bits,
+    client_cmd,
     connection,
+    introspection,
     keys,
     pubsub,
     server,

@@ -1,7 +1,7 @@
-"""Connection commands: PING, ECHO, HELLO, SELECT, QUIT, RESET, CLIENT.
+"""Connection commands: PING, ECHO, HELLO, SELECT, QUIT, RESET.
 
-Owns per-connection replies and CLIENT introspection. Must not know sockets
-(closing goes through the client's callbacks).
+Owns per-connection replies and state resets; CLIENT lives in
+node.handlers.client_cmd. Must not know sockets.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from typing import Any
 
 from node.client import Client
 from node.core import Node
-from node.errors import WRONGPASS, wrong_arity
+from node.errors import DB_RANGE, NOT_INTEGER, WRONGPASS, wrong_arity
 from node.numbers import parse_int
 from node.registry import command
 from node.reply import OK, CommandError, Simple
@@ -29,6 +29,36 @@ def ping(node: Node, client: Client, argv: list[bytes]) -> Any:
 @command("echo")
 def echo(node: Node, client: Client, argv: list[bytes]) -> Any:
     return argv[1]
+
+
+@command("select")
+def select(node: Node, client: Client, argv: list[bytes]) -> Any:
+    # geokv has one database (like Redis Enterprise Active-Active): only 0 exists.
+    index = parse_int(argv[1])
+    if index is None:
+        raise CommandError(NOT_INTEGER)
+    # Redis reads the index as a C int.
+    if not -(2**31) <= index < 2**31:
+        raise CommandError(
+            "ERR value is out of range, value must between -2147483648 and 2147483647"
+        )
+    if index != 0:
+        raise CommandError(DB_RANGE)
+    return OK
+
+
+@command("reset")
+def reset(node: Node, client: Client, argv: list[bytes]) -> Any:
+    """Back to a fresh connection's state (Redis's clearClientConnectionState)."""
+    client.set_protocol(2)
+    client.user = "default"
+    client.authenticated = not node.acl.needs_auth()
+    client.multi = None
+    client.multi_error = False
+    node.unwatch(client)
+    node.pubsub.drop(client)
+    client.name = b""
+    return Simple("RESET")
 
 
 @command("quit")
@@ -64,7 +94,6 @@ def hello(node: Node, client: Client, argv: list[bytes]) -> Any:
             i += 3
         elif option == b"setname" and i + 1 < len(argv):
             name = argv[i + 1]
-            check_client_name(name)
             i += 2
         else:
             raise CommandError(
@@ -74,7 +103,9 @@ def hello(node: Node, client: Client, argv: list[bytes]) -> Any:
         raise CommandError(WRONGPASS)
     if not client.authenticated:
         raise CommandError(_NOAUTH_HELLO)
+    # Like Redis, the name is checked only once the client is authenticated.
     if name is not None:
+        check_client_name(name)
         client.name = name
     client.set_protocol(version)
     return {

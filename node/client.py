@@ -77,11 +77,14 @@ class Client:
         return self.resp == 2 and bool(self.channels or self.patterns)
 
     def flags(self) -> str:
+        """CLIENT LIST's flags=, letters in Redis's order."""
         out = ""
-        if self.multi is not None:
-            out += "x"
         if self.channels or self.patterns:
             out += "P"
+        if self.multi is not None:
+            out += "x"
+        if self.dirty_cas:
+            out += "d"
         if self.close_after_reply:
             out += "c"
         return out or "N"

@@ -43,6 +43,8 @@ class Stats:
     total_error_replies: int = 0
     errors: dict[str, int] = field(default_factory=dict)
     pubsub_messages: int = 0
+    # (monotonic seconds, commands, input bytes, output bytes), one per cron tick.
+    samples: deque[tuple[float, int, int, int]] = field(default_factory=lambda: deque(maxlen=16))
 
     def command(self, name: str) -> CommandStat:
         stat = self.commands.get(name)
@@ -56,11 +58,27 @@ class Stats:
         self.errors[code] = self.errors.get(code, 0) + 1
 
     def reset(self) -> None:
-        keep = {"connections_received", "rejected_connections"}
+        """CONFIG RESETSTAT: every counter, connection counters included, as in Redis."""
         fresh = Stats()
         for name in self.__dataclass_fields__:
-            if name not in keep:
-                setattr(self, name, getattr(fresh, name))
+            setattr(self, name, getattr(fresh, name))
+
+    def sample(self, now: float) -> None:
+        """Called every cron tick: the window INFO's instantaneous_* rates average over."""
+        self.samples.append(
+            (now, self.total_commands, self.net_input_bytes, self.net_output_bytes)
+        )
+
+    def rates(self) -> tuple[float, float, float]:
+        """Commands per second and input/output bytes per second over the sampled window."""
+        if len(self.samples) < 2:
+            return 0.0, 0.0, 0.0
+        t0, c0, i0, o0 = self.samples[0]
+        t1, c1, i1, o1 = self.samples[-1]
+        span = t1 - t0
+        if span <= 0:
+            return 0.0, 0.0, 0.0
+        return (c1 - c0) / span, (i1 - i0) / span, (o1 - o0) / span
 
 
 class SlowLog:

@@ -43,9 +43,8 @@ def resolve(argv: list[bytes]) -> CommandSpec | str:
     spec = _LOOKUP.get(name) or COMMANDS.get(name.lower().decode("utf-8", "replace"))
     if spec is None:
         return errors.unknown_command(name, argv[1:])
-    if spec.subcommands:
-        if len(argv) < 2:
-            return errors.wrong_arity(spec.name)
+    # A container called bare is checked against its own arity: CONFIG fails it, COMMAND runs.
+    if spec.subcommands and len(argv) >= 2:
         sub = spec.subcommands.get(argv[1].lower().decode("utf-8", "replace"))
         if sub is None:
             return errors.unknown_subcommand(argv[1], spec.name)

@@ -149,6 +149,17 @@ class Server:
         self._stopping = asyncio.Event()
         self._cron_task: asyncio.Task[None] | None = None
         node.request_shutdown = self.shutdown
+        node.config.on_change(self._config_changed)
+
+    def _config_changed(self, name: str, value: object) -> None:
+        # CONFIG SET of the request limits applies to connected clients too, as in Redis.
+        for proto in self.protocols:
+            if proto.session is None:
+                continue
+            if name == "proto-max-bulk-len":
+                proto.session.parser.max_bulk_len = cast(int, value)
+            elif name == "client-query-buffer-limit":
+                proto.session.parser.max_query_len = cast(int, value)
 
     async def start(self) -> None:
         loop = asyncio.get_running_loop()
@@ -216,6 +227,7 @@ class Server:
             while node.keyspace.expire_due(node.now_ms, 200) == 200 and time.monotonic() < deadline:
                 pass
             node.commit()
+            node.stats.sample(time.monotonic())
             self._close_idle()
             for proto in list(self.protocols):
                 proto.check_output_limits()

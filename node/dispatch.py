@@ -62,7 +62,8 @@ def dispatch(node: Node, client: Client, argv: list[bytes]) -> Any:
         return _reject(node, client, None, spec, argv[0])
     assert isinstance(spec, CommandSpec)
     client.last_command = spec.name.encode()
-    if not client.authenticated and "no_auth" not in spec.flags:
+    # Like Redis's authRequired: a later `nopass` for default frees waiting clients too.
+    if not client.authenticated and "no_auth" not in spec.flags and node.acl.needs_auth():
         return _reject(node, client, spec, errors.NOAUTH)
     in_multi = client.multi is not None
     if in_multi and "no_multi" in spec.flags:

@@ -23,12 +23,21 @@ from node.session import Session
 
 log = logging.getLogger("geokv")
 
+# Redis 7.0.15's text, word for word (clients and operators search for it).
 _DENIED = (
-    b"-DENIED Running in protected mode because protected mode is enabled and no password is set "
-    b"for the default user. In this mode connections are only accepted from the loopback "
-    b"interface. If you want to connect from external computers, set a password (requirepass "
-    b"or ACL SETUSER default), or disable protected mode with CONFIG SET protected-mode no, or "
-    b"start the server with '--protected-mode no'.\r\n"
+    b"-DENIED Redis is running in protected mode because protected mode is enabled and no "
+    b"password is set for the default user. In this mode connections are only accepted from "
+    b"the loopback interface. If you want to connect from external computers to Redis you may "
+    b"adopt one of the following solutions: 1) Just disable protected mode sending the command "
+    b"'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from "
+    b"the same host the server is running, however MAKE SURE Redis is not publicly accessible "
+    b"from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) "
+    b"Alternatively you can just disable the protected mode by editing the Redis configuration "
+    b"file, and setting the protected mode option to 'no', and then restarting the server. 3) "
+    b"If you started the server manually just for testing, restart it with the "
+    b"'--protected-mode no' option. 4) Setup a an authentication password for the default "
+    b"user. NOTE: You only need to do one of the above things in order for the server to start "
+    b"accepting connections from the outside.\r\n"
 )
 _EXPIRE_BUDGET = 0.025  # share of each cron tick active expiry may use, like Redis's 25%
 
@@ -38,6 +47,15 @@ def _is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host.split("%")[0]).is_loopback
     except ValueError:
         return host.startswith("/")  # unix sockets are local
+
+
+def protected_mode_refuses(node: Node, host: str) -> bool:
+    """Redis 7.0: no password for the default user means loopback peers only."""
+    return (
+        bool(node.config["protected-mode"])
+        and node.acl.users["default"].nopass
+        and not _is_loopback(host)
+    )
 
 
 def _addr(info: Any) -> str:
@@ -72,7 +90,7 @@ class RespProtocol(asyncio.Protocol):
             transport.close()
             return
         host = peer[0] if isinstance(peer, tuple) else ""
-        if node.config["protected-mode"] and not node.acl.needs_auth() and not _is_loopback(host):
+        if protected_mode_refuses(node, host):
             node.stats.rejected_connections += 1
             transport.write(_DENIED)
             transport.close()

@@ -78,9 +78,11 @@ def parse_cursor(raw: bytes) -> int:
     if not raw:
         return 0
     found = _CURSOR.fullmatch(raw)
-    if found is None or int(found[2]) >= _UINT64_MOD:
+    # Leading zeros are fine; past 20 digits it is out of range (and int() would balk).
+    digits = b"" if found is None else found[2].lstrip(b"0")
+    if found is None or len(digits) > 20 or int(digits or b"0") >= _UINT64_MOD:
         raise CommandError(errors.INVALID_CURSOR)
-    value = int(found[2])
+    value = int(digits or b"0")
     return (-value) % _UINT64_MOD if found[1] == b"-" else value
 
 

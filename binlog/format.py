@@ -1,0 +1,210 @@
+"""The binlog's byte format: record frames, version vectors and segment headers.
+
+Owns encoding and decoding only (documented byte by byte in docs/binlog.md);
+must not know files, threads or policies. Payloads are opaque bytes.
+
+Frame (all integers little-endian):
+    u8  version | u32 body_len | u32 crc32c(body) | u16 low bits of crc32c(bytes 0..9) | body
+Body:
+    varint len + origin (UTF-8) | varint seq | u64 hlc | deps | payload (rest of body)
+deps: varint count, then per origin (sorted): varint len + origin | varint seq
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass, field
+from typing import Final
+
+from crc32c import crc32c
+
+from binlog.errors import CorruptLog, UnsupportedFormat
+
+FORMAT_VERSION: Final = 1
+FRAME_HEADER: Final = struct.Struct("<BIIH")
+HEADER_SIZE: Final = FRAME_HEADER.size  # 11
+# One record must fit in memory; a larger length is corruption, not a torn write.
+MAX_BODY: Final = 1 << 30
+
+SEGMENT_MAGIC: Final = b"GKBINLOG"
+SEGMENT_HEADER: Final = struct.Struct("<8sBxxxxxxxQ")  # magic, version, pad, base position
+SEGMENT_HEADER_SIZE: Final = SEGMENT_HEADER.size  # 24
+
+_U64 = struct.Struct("<Q")
+_ORIGIN_CACHE: dict[str, bytes] = {}
+
+
+@dataclass(slots=True, frozen=True)
+class LogRecord:
+    """One effect: who wrote it (origin, dense seq), when (HLC), after what (deps)."""
+
+    origin: str
+    seq: int
+    hlc: int
+    payload: bytes
+    deps: dict[str, int] = field(default_factory=dict)
+
+
+def encode_varint(n: int) -> bytes:
+    if n < 0x80:
+        if n < 0:
+            raise ValueError("varints are unsigned")
+        return bytes((n,))
+    out = bytearray()
+    while n >= 0x80:
+        out.append((n & 0x7F) | 0x80)
+        n >>= 7
+    out.append(n)
+    return bytes(out)
+
+
+def decode_varint(buf: bytes | memoryview, pos: int) -> tuple[int, int]:
+    """(value, position after it); IndexError when the buffer ends inside it."""
+    b = buf[pos]
+    if b < 0x80:
+        return b, pos + 1
+    result = b & 0x7F
+    shift = 7
+    while True:
+        pos += 1
+        b = buf[pos]
+        result |= (b & 0x7F) << shift
+        if b < 0x80:
+            return result, pos + 1
+        shift += 7
+        if shift > 63:
+            raise ValueError("varint longer than 64 bits")
+
+
+def _origin(origin: str) -> bytes:
+    encoded = _ORIGIN_CACHE.get(origin)
+    if encoded is None:
+        raw = origin.encode()
+        encoded = encode_varint(len(raw)) + raw
+        if len(_ORIGIN_CACHE) < 4096:  # region ids are few; never grow without bound
+            _ORIGIN_CACHE[origin] = encoded
+    return encoded
+
+
+def encode_vv(vv: dict[str, int]) -> bytes:
+    parts = [encode_varint(len(vv))]
+    for origin in sorted(vv):
+        parts.append(_origin(origin))
+        parts.append(encode_varint(vv[origin]))
+    return b"".join(parts)
+
+
+def decode_vv(buf: bytes | memoryview, pos: int) -> tuple[dict[str, int], int]:
+    count, pos = decode_varint(buf, pos)
+    vv: dict[str, int] = {}
+    for _ in range(count):
+        origin, pos = _decode_str(buf, pos)
+        vv[origin], pos = decode_varint(buf, pos)
+    return vv, pos
+
+
+def _decode_str(buf: bytes | memoryview, pos: int) -> tuple[str, int]:
+    size, pos = decode_varint(buf, pos)
+    end = pos + size
+    if end > len(buf):
+        raise ValueError("string runs past the end of the body")
+    return bytes(buf[pos:end]).decode(), end
+
+
+def encode_record(rec: LogRecord) -> bytes:
+    deps = rec.deps
+    body = b"".join(
+        (
+            _origin(rec.origin),
+            encode_varint(rec.seq),
+            _U64.pack(rec.hlc),
+            encode_vv(deps) if deps else b"\x00",
+            rec.payload,
+        )
+    )
+    size = len(body)
+    body_crc = crc32c(body)
+    head = struct.pack("<BII", FORMAT_VERSION, size, body_crc)
+    return head + struct.pack("<H", crc32c(head) & 0xFFFF) + body
+
+
+@dataclass(slots=True, frozen=True)
+class FrameHeader:
+    version: int
+    body_len: int
+    body_crc: int
+
+
+def parse_header(buf: bytes | memoryview, pos: int) -> FrameHeader | None:
+    """The frame header at `pos`, or None when its own check fails (garbage)."""
+    version, body_len, body_crc, check = FRAME_HEADER.unpack_from(buf, pos)
+    if crc32c(bytes(buf[pos : pos + 9])) & 0xFFFF != check:
+        return None
+    return FrameHeader(version, body_len, body_crc)
+
+
+def decode_body(body: bytes | memoryview) -> LogRecord:
+    """The record in a body whose CRC already matched; ValueError if malformed."""
+    try:
+        origin, pos = _decode_str(body, 0)
+        seq, pos = decode_varint(body, pos)
+        (hlc,) = _U64.unpack_from(body, pos)
+        deps, pos = decode_vv(body, pos + 8)
+    except (IndexError, struct.error, UnicodeDecodeError) as exc:
+        raise ValueError(f"malformed record body: {exc}") from exc
+    return LogRecord(origin, seq, hlc, bytes(body[pos:]), deps)
+
+
+def encode_segment_header(base: int) -> bytes:
+    return SEGMENT_HEADER.pack(SEGMENT_MAGIC, FORMAT_VERSION, base)
+
+
+def decode_segment_header(buf: bytes, name: str) -> int:
+    """The base position recorded in a segment header."""
+    if len(buf) < SEGMENT_HEADER_SIZE:
+        raise CorruptLog(name, 0, "segment header is incomplete")
+    magic, version, base = SEGMENT_HEADER.unpack_from(buf, 0)
+    if magic != SEGMENT_MAGIC:
+        raise CorruptLog(name, 0, "not a geokv binlog segment (bad magic)")
+    if version != FORMAT_VERSION:
+        raise UnsupportedFormat(f"{name}: segment format version {version} is not supported")
+    return int(base)
+
+
+@dataclass(slots=True, frozen=True)
+class BadFrame:
+    """Why no record could be read at an offset; `torn` if it looks like an unfinished write."""
+
+    reason: str
+    torn: bool
+
+
+def read_frame(buf: bytes, off: int) -> tuple[LogRecord, int] | BadFrame:
+    """The record at `off` and the offset after it, or why there is none.
+
+    A frame is "torn" (an interrupted append) when it is cut short by the end
+    of the buffer, when it is the very last frame and its body checksum fails
+    (part of its pages reached the disk), or when everything from `off` on is
+    zeros (a file extended but never written). Anything else is corruption.
+    """
+    size = len(buf)
+    if size - off < HEADER_SIZE:
+        return BadFrame("incomplete frame header", torn=True)
+    header = parse_header(buf, off)
+    if header is None:
+        zeros = buf.count(0, off) == size - off
+        return BadFrame("frame header checksum mismatch", torn=zeros)
+    if header.version != FORMAT_VERSION:
+        return BadFrame(f"unsupported record format version {header.version}", torn=False)
+    if header.body_len > MAX_BODY:
+        return BadFrame(f"implausible record length {header.body_len}", torn=False)
+    end = off + HEADER_SIZE + header.body_len
+    if end > size:
+        return BadFrame("record runs past the end of the file", torn=True)
+    body = memoryview(buf)[off + HEADER_SIZE : end]
+    if crc32c(body) != header.body_crc:
+        return BadFrame("record checksum mismatch", torn=end == size)
+    try:
+        return decode_body(body), end
+    except ValueError as exc:
+        return BadFrame(str(exc), torn=False)

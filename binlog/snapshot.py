@@ -1,0 +1,63 @@
+"""Snapshot files: opaque state bytes, the version vector they include, and their position.
+
+Owns the snapshot file format only (the writer decides when, the manifest
+says which). A snapshot at position P includes the effect of every record
+before P; records at P and after follow in the segments.
+
+    8s "GKSNAPSH" | u8 version | u64 position | vv (varints) | u64 payload_len | payload
+    | u32 crc32c of everything before it
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass
+from typing import Final
+
+from crc32c import crc32c
+
+from binlog.errors import CorruptLog, UnsupportedFormat
+from binlog.format import FORMAT_VERSION, decode_vv, encode_vv
+
+_MAGIC: Final = b"GKSNAPSH"
+_HEAD = struct.Struct("<8sBQ")
+_U64 = struct.Struct("<Q")
+_U32 = struct.Struct("<I")
+
+
+@dataclass(slots=True, frozen=True)
+class Snapshot:
+    payload: bytes
+    vv: dict[str, int]
+    position: int
+
+
+def encode_snapshot(snap: Snapshot) -> bytes:
+    body = b"".join(
+        (
+            _HEAD.pack(_MAGIC, FORMAT_VERSION, snap.position),
+            encode_vv(snap.vv),
+            _U64.pack(len(snap.payload)),
+            snap.payload,
+        )
+    )
+    return body + _U32.pack(crc32c(body))
+
+
+def decode_snapshot(data: bytes, name: str) -> Snapshot:
+    if (
+        len(data) < _HEAD.size + 4
+        or crc32c(memoryview(data)[:-4]) != _U32.unpack_from(data, len(data) - 4)[0]
+    ):
+        raise CorruptLog(name, 0, "snapshot checksum mismatch")
+    magic, version, position = _HEAD.unpack_from(data, 0)
+    if magic != _MAGIC:
+        raise CorruptLog(name, 0, "not a geokv snapshot")
+    if version != FORMAT_VERSION:
+        raise UnsupportedFormat(f"{name}: snapshot format version {version} is not supported")
+    vv, pos = decode_vv(data, _HEAD.size)
+    (size,) = _U64.unpack_from(data, pos)
+    pos += 8
+    if pos + size != len(data) - 4:
+        raise CorruptLog(name, pos, "snapshot payload length mismatch")
+    return Snapshot(data[pos : pos + size], vv, position)

@@ -1,0 +1,412 @@
+"""The binlog writer: non-blocking appends from the event loop, durability policies, failures.
+
+Owns the `Binlog` object the node holds: `append` encodes on the loop and
+queues bytes; ONE background thread does every write, fsync, rotation and
+manifest update, so the loop never blocks on the disk. Group commit: all
+records appended during a loop iteration, or while the previous write+fsync
+ran, go to the disk in one write (+ one fsync under `always`).
+A failed write/fsync makes the writer refuse appends (`WriteFailed`) and fail
+the durability waiters it cannot honour; every `retry_seconds` it truncates
+the file back to the last safe offset and rewrites what it still holds.
+Must not know what payloads mean, nor the node or the replicator.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import heapq
+import itertools
+import logging
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Literal
+
+from binlog.errors import BinlogError, WriteFailed
+from binlog.format import SEGMENT_HEADER_SIZE, LogRecord, encode_record
+from binlog.fs import AppendFile, FileSystem, write_atomically
+from binlog.manifest import (
+    Manifest,
+    SegmentInfo,
+    SnapshotInfo,
+    segment_name,
+    snapshot_name,
+    write_manifest,
+)
+from binlog.recovery import Entry, Recovery, recover
+from binlog.segments import Retention, create_segment, retire, sealed, with_snapshot
+from binlog.snapshot import Snapshot, encode_snapshot
+
+log = logging.getLogger("binlog")
+
+Policy = Literal["always", "everysec", "no"]
+
+
+@dataclass(slots=True, frozen=True)
+class Options:
+    fsync: Policy = "everysec"
+    segment_bytes: int = 64 << 20
+    retention: Retention = field(default_factory=Retention)
+    retry_seconds: float = 1.0
+
+
+@dataclass(slots=True, frozen=True)
+class View:
+    """What readers may read: the manifest, and how far the active segment's file holds records."""
+
+    manifest: Manifest
+    written: int
+    synced: int
+
+
+@dataclass(slots=True)
+class _Done:
+    written: bool = False
+    synced: bool = False
+    error: OSError | None = None
+
+
+class Binlog:
+    """Open with `Binlog.open`; use `append`/`durable`/`write_snapshot` from ONE event loop."""
+
+    def __init__(
+        self, fs: FileSystem, options: Options, recovery: Recovery, wall: Callable[[], float]
+    ) -> None:
+        assert recovery.manifest is not None
+        self.fs = fs
+        self.options = options
+        self.recovery = recovery
+        self._wall = wall
+        self._executor = ThreadPoolExecutor(1, thread_name_prefix="binlog")
+        # Thread-owned: only the binlog thread replaces these (never mutates in place).
+        self._manifest: Manifest = recovery.manifest
+        self._file: AppendFile = fs.open_append(recovery.manifest.segments[-1].name)
+        # Loop-owned.
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._end = self._written = self._synced = self._safe = recovery.end
+        self._vv = dict(recovery.vv)
+        self.max_hlc = recovery.max_hlc
+        self._pending: list[bytes] = []
+        self._unsynced: list[bytes] = []
+        self._kick_scheduled = self._busy = self._sync_wanted = self._closed = False
+        self._error: OSError | None = None
+        self._waiters: list[tuple[int, int, asyncio.Future[None]]] = []
+        self._ids = itertools.count()
+        self._tailers: list[asyncio.Future[None]] = []
+        self._timer: asyncio.TimerHandle | None = None
+        self._retry_timer: asyncio.TimerHandle | None = None
+        self._snapshotting = False
+        self._status = {"last_fsync_time": 0.0, "last_fsync_ok": True, "last_write_ok": True,
+                        "last_snapshot_ok": True, "last_snapshot_time": 0.0}  # fmt: skip
+        self.view = View(self._manifest, self._written, self._synced)
+
+    @classmethod
+    def open(
+        cls,
+        fs: FileSystem,
+        options: Options | None = None,
+        replay: Callable[[Entry], None] | None = None,
+        wall: Callable[[], float] = time.time,
+    ) -> Binlog:
+        """Recover the log in `fs` (creating an empty one), replaying records after the snapshot.
+
+        `binlog.recovery` then holds the snapshot, the version vector, the max
+        HLC and what was truncated. Blocking: call it before serving.
+        """
+        recovery = recover(fs, replay)
+        if recovery.manifest is None:
+            create_segment(fs, 0).close()
+            recovery.manifest = Manifest([SegmentInfo(segment_name(0), 0)])
+            write_manifest(fs, recovery.manifest)
+        return cls(fs, options or Options(), recovery, wall)
+
+    # -- the loop side ------------------------------------------------------------
+
+    @property
+    def end(self) -> int:
+        """The position after the last appended record."""
+        return self._end
+
+    @property
+    def vv(self) -> dict[str, int]:
+        """Max seq per origin of everything appended (and recovered)."""
+        return dict(self._vv)
+
+    def append(self, record: LogRecord) -> int:
+        """Queue a record; returns its end position (await `durable(position)` to wait for it).
+
+        Raises WriteFailed while the disk is failing, ValueError if the record's
+        seq does not follow its origin's last one (a reorder or a duplicate).
+        """
+        if self._error is not None:
+            raise WriteFailed(f"binlog write failed: {self._error}")
+        if self._closed:
+            raise BinlogError("binlog is closed")
+        if record.seq <= self._vv.get(record.origin, 0):
+            raise ValueError(
+                f"seq {record.seq} of {record.origin!r} is not after {self._vv[record.origin]}"
+            )
+        data = encode_record(record)
+        self._vv[record.origin] = record.seq
+        if record.hlc > self.max_hlc:
+            self.max_hlc = record.hlc
+        self._pending.append(data)
+        self._end += len(data)
+        if not self._kick_scheduled:
+            self._schedule_kick()
+        return self._end
+
+    def durable(self, position: int) -> asyncio.Future[None]:
+        """Resolves once everything before `position` is fsynced (forces an fsync under
+        `everysec`/`no`); fails with WriteFailed if the disk fails first."""
+        fut = self._bind().create_future()
+        if position <= self._synced:
+            fut.set_result(None)
+        elif self._error is not None:
+            fut.set_exception(WriteFailed(f"binlog write failed: {self._error}"))
+        else:
+            heapq.heappush(self._waiters, (position, next(self._ids), fut))
+            self._sync_wanted = True
+            if not self._kick_scheduled:
+                self._schedule_kick()
+        return fut
+
+    def wait_written(self) -> asyncio.Future[None]:
+        """Resolves at the next change of `view` (new records in the file) or at close."""
+        fut = self._bind().create_future()
+        if self._closed:
+            fut.set_result(None)
+        else:
+            self._tailers.append(fut)
+        return fut
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def _bind(self) -> asyncio.AbstractEventLoop:
+        if self._loop is None:
+            self._loop = asyncio.get_running_loop()
+            if self.options.fsync == "everysec":
+                self._timer = self._loop.call_later(1.0, self._every_second)
+        return self._loop
+
+    def _schedule_kick(self) -> None:
+        self._kick_scheduled = True
+        self._bind().call_soon(self._kick)
+
+    def _every_second(self) -> None:
+        if self._written > self._synced or self._pending:
+            self._sync_wanted = True
+            self._kick()
+        self._timer = self._bind().call_later(1.0, self._every_second)
+
+    def _kick(self) -> None:
+        self._kick_scheduled = False
+        if self._busy or self._error is not None:
+            return
+        sync = self.options.fsync == "always" or self._sync_wanted
+        if not self._pending and not (sync and self._synced < self._written):
+            return
+        data = b"".join(self._pending)
+        self._pending = []
+        self._sync_wanted = False
+        self._start_job(data, sync, None)
+
+    def _start_job(self, data: bytes, sync: bool, repair_from: int | None) -> None:
+        self._busy = True
+        end = self._end
+        job = partial(self._t_write, data, sync, repair_from, dict(self._vv), end)
+        fut = self._bind().run_in_executor(self._executor, job)
+        fut.add_done_callback(partial(self._job_done, data, end))
+
+    def _job_done(self, data: bytes, end: int, fut: asyncio.Future[_Done]) -> None:
+        self._busy = False
+        done = fut.result()
+        if done.error is not None:
+            self._fail(done.error, data, written=done.written)
+            return
+        if self._error is not None:
+            log.warning("binlog: writes succeed again, accepting appends")
+            self._error = None
+        self._written = end
+        self._status["last_write_ok"] = True
+        if done.synced:
+            self._synced = self._safe = end
+            self._unsynced = []
+            self._status.update(last_fsync_ok=True, last_fsync_time=self._wall())
+        elif self.options.fsync == "no":
+            self._safe = end  # trusted to the OS once written
+        elif data:
+            self._unsynced.append(data)
+        self._publish()
+        if self._pending or self._sync_wanted:
+            self._kick()
+
+    def _fail(self, error: OSError, data: bytes, written: bool) -> None:
+        log.warning(
+            "binlog: %s failed: %s; refusing appends", "fsync" if written else "write", error
+        )
+        self._error = error
+        self._status["last_write_ok" if not written else "last_fsync_ok"] = False
+        # Everything after the safe offset is rewritten from memory once the disk recovers.
+        self._pending = [*self._unsynced, data, *self._pending]
+        self._unsynced = []
+        self._written = self._safe
+        exc = WriteFailed(f"binlog write failed: {error}")
+        for _, _, fut in self._waiters:
+            if not fut.done():
+                fut.set_exception(exc)
+        self._waiters = []
+        self._publish()
+        self._retry_timer = self._bind().call_later(self.options.retry_seconds, self._retry)
+
+    def _retry(self) -> None:
+        if self._closed or self._busy:
+            return
+        data = b"".join(self._pending)
+        self._pending = []
+        self._start_job(data, self.options.fsync != "no", self._safe)
+
+    def _publish(self) -> None:
+        self.view = View(self._manifest, self._written, self._synced)
+        while self._waiters and self._waiters[0][0] <= self._synced:
+            fut = heapq.heappop(self._waiters)[2]
+            if not fut.done():
+                fut.set_result(None)
+        tailers, self._tailers = self._tailers, []
+        for fut in tailers:
+            if not fut.done():
+                fut.set_result(None)
+
+    async def write_snapshot(self, payload: bytes, vv: dict[str, int], position: int) -> None:
+        """Persist a snapshot of the state after every record before `position` (a value
+        `append` returned, or `end`), then retire history outside the retention window."""
+        loop = self._bind()
+        if self._snapshotting:
+            raise BinlogError("a snapshot is already being written")
+        if not self.view.manifest.segments[0].base <= position <= self._end:
+            raise ValueError(f"position {position} is outside the log")
+        self._snapshotting = True
+        try:
+            await self.durable(position)
+            data = encode_snapshot(Snapshot(payload, dict(vv), position))
+            name = snapshot_name(position)
+            await asyncio.to_thread(write_atomically, self.fs, name, data)
+            await loop.run_in_executor(self._executor, self._t_install_snapshot, name, position)
+            self._status.update(last_snapshot_ok=True, last_snapshot_time=self._wall())
+        except BaseException:
+            self._status["last_snapshot_ok"] = False
+            raise
+        finally:
+            self._snapshotting = False
+            self._publish()
+
+    async def close(self) -> None:
+        """Write and fsync what is queued (unless the disk is failing), then release the file."""
+        if self._closed:
+            return
+        loop = self._bind()
+        if self._error is None and (self._pending or self._written > self._synced):
+            try:
+                await self.durable(self._end)
+            except WriteFailed:
+                log.warning("binlog: closing with %d bytes not written", self._end - self._safe)
+        self._closed = True
+        for handle in (self._timer, self._retry_timer):
+            if handle is not None:
+                handle.cancel()
+        await loop.run_in_executor(self._executor, self._file.close)
+        self._executor.shutdown(wait=True)
+        self._publish()
+
+    def stats(self) -> dict[str, int | float | str]:
+        """Fields for INFO persistence."""
+        m = self.view.manifest
+        s = self._status
+        return {
+            "binlog_fsync_policy": self.options.fsync,
+            "binlog_size": self._end - m.segments[0].base,
+            "binlog_first_position": m.segments[0].base,
+            "binlog_position": self._end,
+            "binlog_synced_position": self._synced,
+            "binlog_segments": len(m.segments),
+            "binlog_pending_bytes": self._end - self._written,
+            "binlog_unsynced_bytes": self._written - self._synced,
+            "binlog_last_write_status": "ok" if s["last_write_ok"] else "err",
+            "binlog_last_fsync_status": "ok" if s["last_fsync_ok"] else "err",
+            "binlog_last_fsync_time": s["last_fsync_time"],
+            "binlog_last_error": "" if self._error is None else str(self._error),
+            "binlog_snapshot_in_progress": int(self._snapshotting),
+            "binlog_last_snapshot_status": "ok" if s["last_snapshot_ok"] else "err",
+            "binlog_last_snapshot_time": s["last_snapshot_time"],
+            "binlog_snapshot_position": -1 if m.snapshot is None else m.snapshot.position,
+        }
+
+    # -- the binlog thread --------------------------------------------------------
+
+    def _t_write(
+        self, data: bytes, sync: bool, repair_from: int | None, vv: dict[str, int], end: int
+    ) -> _Done:
+        done = _Done()
+        try:
+            base = self._manifest.segments[-1].base
+            if repair_from is not None:
+                self._file.truncate(repair_from - base + SEGMENT_HEADER_SIZE)
+            if data:
+                self._file.write(data)
+            done.written = True
+            if sync:
+                self._file.fsync()
+                done.synced = True
+            if end - base >= self.options.segment_bytes:
+                self._t_rotate(end, vv)
+                done.synced = True
+        except OSError as exc:
+            done.error = exc
+        return done
+
+    def _t_rotate(self, end: int, vv: dict[str, int]) -> None:
+        self._file.fsync()
+        fresh = create_segment(self.fs, end)
+        now_ms = int(self._wall() * 1000)
+        manifest, retired = retire(
+            sealed(self._manifest, end, now_ms, vv), end, now_ms, self.options.retention
+        )
+        try:
+            write_manifest(self.fs, manifest)
+        except BaseException:
+            fresh.close()
+            raise
+        self._manifest = manifest
+        self._file.close()
+        self._file = fresh
+        self._t_remove(retired)
+
+    def _t_install_snapshot(self, name: str, position: int) -> None:
+        old = self._manifest.snapshot
+        end = self._manifest.segments[-1].base + self._file.size() - SEGMENT_HEADER_SIZE
+        manifest, retired = retire(
+            with_snapshot(self._manifest, SnapshotInfo(name, position)),
+            end,
+            int(self._wall() * 1000),
+            self.options.retention,
+        )
+        write_manifest(self.fs, manifest)
+        self._manifest = manifest
+        if old is not None and old.name != name:
+            retired.append(old.name)
+        self._t_remove(retired)
+
+    def _t_remove(self, names: list[str]) -> None:
+        # The manifest no longer lists them: a failure here leaves leftovers that
+        # the next open removes, never a broken log.
+        try:
+            for name in names:
+                self.fs.remove(name)
+            if names:
+                self.fs.fsync_dir()
+        except OSError as exc:
+            log.warning("binlog: could not remove retired files: %s", exc)

@@ -21,6 +21,7 @@ from node.dispatch import dispatch
 from node.effects import MemorySink, Record, apply_record
 from node.keyspace import Keyspace
 from node.reply import Error
+from tests.node.test_replay import state
 
 
 class Region:
@@ -62,18 +63,6 @@ def interleavings(a: list[Record], b: list[Record]) -> Iterator[list[Record]]:
         yield [a[0], *rest]
     for rest in interleavings(a, b[1:]):
         yield [b[0], *rest]
-
-
-def state(ks: Keyspace) -> dict[bytes, Any]:
-    """What a keyspace holds, CRDT metadata included."""
-    out: dict[bytes, Any] = {}
-    for key, value in ks.data.items():
-        counter = value.counter
-        meta = None
-        if counter is not None:
-            meta = (sorted(counter.contrib.items()), sorted(counter.baseline.items()))
-        out[key] = (value.get(), value.data, value.stamp, value.region, meta, ks.expires.get(key))
-    return out
 
 
 def converged(

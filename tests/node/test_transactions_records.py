@@ -61,7 +61,7 @@ def test_exec_is_one_record_with_the_ops_in_order() -> None:
     assert len(sink.records) == before + 1
     ops = sink.records[-1].ops
     assert [type(op) for op in ops] == [SetStr, IncrStr, DelKey]
-    assert [op.key for op in ops] == [b"a", b"b", b"c"]
+    assert [op.key for op in ops] == [b"a", b"b", b"c"]  # type: ignore[union-attr]
 
     fresh, _ = make_node("us")
     for record in sink.records:

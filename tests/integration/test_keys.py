@@ -9,6 +9,7 @@ SCAN returns every key present for a whole iteration despite churn.
 
 from __future__ import annotations
 
+import random
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -282,6 +283,15 @@ def test_expire_options_and_their_errors_like_redis(r: redis.Redis, ref3: redis.
         "PERSIST k",
         "EXPIRE k 10 NX",
         "TTL k",
+        "EXPIREAT k 4000000000",
+        "EXPIREAT k 4000000000 GT",
+        "EXPIREAT k 4000000000 LT",
+        "EXPIREAT k 4000000001 GT",
+        "EXPIREAT k 4000000000 LT",
+        "EXPIRETIME k",
+        "EXPIREAT k 4000000000 XX LT",
+        "EXPIREAT k 3000000000 XX LT",
+        "EXPIRETIME k",
     )
 
 
@@ -470,3 +480,39 @@ def test_object_subcommands_like_redis(r: redis.Redis, ref3: redis.Redis) -> Non
 def test_wrong_arity_like_redis(r: redis.Redis, ref3: redis.Redis, args: list[str]) -> None:
     message = same(r, ref3, *args)
     assert message[0] == "error" and "wrong number of arguments" in message[1]
+
+
+# -- random differential ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_random_key_command_sequences_match_redis(
+    r: redis.Redis, ref3: redis.Redis, seed: int
+) -> None:
+    """Random mixes of key commands on a few names give Redis's replies, step by step."""
+    rng = random.Random(seed)
+    names = ["a", "b", "c", "d"]
+
+    def flags() -> list[str]:
+        return rng.sample(["NX", "XX", "GT", "LT"], rng.randrange(0, 3))
+
+    makers = [
+        lambda: ["SET", rng.choice(names), str(rng.randrange(20000))],
+        lambda: ["DEL", *rng.sample(names, rng.randrange(1, 4))],
+        lambda: ["EXISTS", *rng.choices(names, k=rng.randrange(1, 4))],
+        lambda: ["TYPE", rng.choice(names)],
+        lambda: [rng.choice(["RENAME", "RENAMENX"]), rng.choice(names), rng.choice(names)],
+        lambda: ["EXPIRE", rng.choice(names), str(rng.choice([100, 200, -1, 0])), *flags()],
+        lambda: [
+            "EXPIREAT",
+            rng.choice(names),
+            str(rng.choice([4000000000, 4100000000, 1])),
+            *flags(),
+        ],
+        lambda: ["PERSIST", rng.choice(names)],
+        lambda: [rng.choice(["TTL", "EXPIRETIME", "PEXPIRETIME"]), rng.choice(names)],
+        lambda: ["OBJECT", rng.choice(["ENCODING", "REFCOUNT"]), rng.choice(names)],
+    ]
+    for _ in range(300):
+        same(r, ref3, *rng.choice(makers)())
+    assert sorted(r.keys("*")) == sorted(ref3.keys("*"))

@@ -45,7 +45,8 @@ class Counter:
         """The sum of contributions not yet absorbed by a reset, and whether any exists."""
         total: Num = 0
         live = False
-        for region, (amount, stamp) in self.contrib.items():
+        # Decimal addition rounds, so every region must add in the same order.
+        for region, (amount, stamp) in sorted(self.contrib.items()):
             base = self.baseline.get(region)
             if base is None:
                 total += amount

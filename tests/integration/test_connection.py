@@ -176,10 +176,38 @@ def test_client_setinfo(r: redis.Redis) -> None:
     )
 
 
-_FIELDS = (
-    "id addr laddr fd name age idle flags db sub psub ssub multi qbuf qbuf-free argv-mem "
-    "multi-mem rbs rbp obl oll omem tot-mem events cmd user redir resp lib-name lib-ver"
-).split()
+_FIELDS = [
+    "id",
+    "addr",
+    "laddr",
+    "fd",
+    "name",
+    "age",
+    "idle",
+    "flags",
+    "db",
+    "sub",
+    "psub",
+    "ssub",
+    "multi",
+    "qbuf",
+    "qbuf-free",
+    "argv-mem",
+    "multi-mem",
+    "rbs",
+    "rbp",
+    "obl",
+    "oll",
+    "omem",
+    "tot-mem",
+    "events",
+    "cmd",
+    "user",
+    "redir",
+    "resp",
+    "lib-name",
+    "lib-ver",
+]
 
 
 def test_client_info_line_format(raw: Raw) -> None:

@@ -38,7 +38,7 @@ log = logging.getLogger("geokv")
 
 
 def resolve(argv: list[bytes]) -> CommandSpec | str:
-    """The table entry for a command line, or the error reply naming what is wrong."""
+    """The table entry for a command line, or the error reply for an unknown (sub)command."""
     name = argv[0]
     spec = _LOOKUP.get(name) or COMMANDS.get(name.lower().decode("utf-8", "replace"))
     if spec is None:
@@ -49,8 +49,6 @@ def resolve(argv: list[bytes]) -> CommandSpec | str:
         if sub is None:
             return errors.unknown_subcommand(argv[1], spec.name)
         spec = sub
-    if not spec.arity_ok(len(argv)):
-        return errors.wrong_arity(spec.name)
     return spec
 
 
@@ -62,6 +60,9 @@ def dispatch(node: Node, client: Client, argv: list[bytes]) -> Any:
         return _reject(node, client, None, spec, argv[0])
     assert isinstance(spec, CommandSpec)
     client.last_command = spec.name.encode()
+    # A known command with the wrong arity counts as a rejected call of it (commandstats).
+    if not spec.arity_ok(len(argv)):
+        return _reject(node, client, spec, errors.wrong_arity(spec.name))
     # Like Redis's authRequired: a later `nopass` for default frees waiting clients too.
     if not client.authenticated and "no_auth" not in spec.flags and node.acl.needs_auth():
         return _reject(node, client, spec, errors.NOAUTH)

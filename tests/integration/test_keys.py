@@ -295,20 +295,13 @@ def test_expire_options_and_their_errors_like_redis(r: redis.Redis, ref3: redis.
     )
 
 
-@pytest.mark.parametrize(
-    "args",
-    [
-        ["EXPIRE", "k", "9223372036854775807"],
-        ["EXPIRE", "k", "9223372036854775"],
-        ["EXPIRE", "k", "-9223372036854776"],
-        ["EXPIRE", "k", "9223372036854775808"],
-        ["PEXPIRE", "k", "9223372036854775807"],
-        ["EXPIREAT", "k", "9223372036854775807"],
-        ["EXPIREAT", "k", "-9223372036854776"],
-        ["EXPIRE", "k", "1.5"],
-        ["PEXPIREAT", "k", ""],
-    ],
-)
+_OVERFLOWS = ["EXPIRE k 9223372036854775807", "EXPIRE k 9223372036854775",
+              "EXPIRE k -9223372036854776", "EXPIRE k 9223372036854775808",
+              "PEXPIRE k 9223372036854775807", "EXPIREAT k 9223372036854775807",
+              "EXPIREAT k -9223372036854776", "EXPIRE k 1.5"]  # fmt: skip
+
+
+@pytest.mark.parametrize("args", [line.split() for line in _OVERFLOWS] + [["PEXPIREAT", "k", ""]])
 def test_expire_overflow_errors_like_redis(
     r: redis.Redis, ref3: redis.Redis, args: list[str]
 ) -> None:
@@ -318,24 +311,18 @@ def test_expire_overflow_errors_like_redis(
     same(r, ref3, "EXISTS", "k")
 
 
-@pytest.mark.parametrize(
-    "args",
-    [
-        ["EXPIRE", "k", "-1"],
-        ["EXPIRE", "k", "0"],
-        ["EXPIRE", "k", "-9223372036854775"],
-        ["PEXPIRE", "k", "-9223372036854775808"],
-        ["EXPIREAT", "k", "1"],
-        ["PEXPIREAT", "k", "0"],
-        ["EXPIREAT", "k", "-9223372036854775"],
-    ],
-)
+_PAST = ["EXPIRE k -1", "EXPIRE k 0", "EXPIRE k -9223372036854775",
+         "PEXPIRE k -9223372036854775808", "EXPIREAT k 1", "PEXPIREAT k 0",
+         "EXPIREAT k -9223372036854775"]  # fmt: skip
+
+
+@pytest.mark.parametrize("line", _PAST)
 def test_expire_in_the_past_deletes_and_answers_1(
-    r: redis.Redis, ref3: redis.Redis, args: list[str]
+    r: redis.Redis, ref3: redis.Redis, line: str
 ) -> None:
     for client in (r, ref3):
         client.set("k", "v")
-    assert same(r, ref3, *args) in (1, True)
+    assert same(r, ref3, *line.split()) in (1, True)
     assert same(r, ref3, "EXISTS", "k") == 0
 
 
@@ -451,34 +438,14 @@ def test_object_subcommands_like_redis(r: redis.Redis, ref3: redis.Redis) -> Non
 # -- arity -----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    "args",
-    [
-        ["DEL"],
-        ["UNLINK"],
-        ["EXISTS"],
-        ["TOUCH"],
-        ["TYPE"],
-        ["TYPE", "a", "b"],
-        ["KEYS"],
-        ["KEYS", "a", "b"],
-        ["SCAN"],
-        ["RANDOMKEY", "x"],
-        ["RENAME", "a"],
-        ["RENAMENX", "a", "b", "c"],
-        ["EXPIRE", "a"],
-        ["PEXPIRE", "a"],
-        ["EXPIREAT", "a"],
-        ["PEXPIREAT", "a"],
-        ["TTL"],
-        ["PTTL", "a", "b"],
-        ["EXPIRETIME"],
-        ["PEXPIRETIME", "a", "b"],
-        ["PERSIST"],
-    ],
-)
-def test_wrong_arity_like_redis(r: redis.Redis, ref3: redis.Redis, args: list[str]) -> None:
-    message = same(r, ref3, *args)
+_ARITY = ["DEL", "UNLINK", "EXISTS", "TOUCH", "TYPE", "TYPE a b", "KEYS", "KEYS a b", "SCAN",
+          "RANDOMKEY x", "RENAME a", "RENAMENX a b c", "EXPIRE a", "PEXPIRE a", "EXPIREAT a",
+          "PEXPIREAT a", "TTL", "PTTL a b", "EXPIRETIME", "PEXPIRETIME a b", "PERSIST"]  # fmt: skip
+
+
+@pytest.mark.parametrize("line", _ARITY)
+def test_wrong_arity_like_redis(r: redis.Redis, ref3: redis.Redis, line: str) -> None:
+    message = same(r, ref3, *line.split())
     assert message[0] == "error" and "wrong number of arguments" in message[1]
 
 

@@ -37,6 +37,7 @@ class MemFile:
 
     def truncate(self, size: int) -> None:
         with self._fs.lock:
+            self._fs.check_alive()
             del self._inode.data[size:]
 
     def size(self) -> int:
@@ -59,23 +60,35 @@ class MemoryFS:
         self.writes = 0
         self.fsyncs = 0
         self.dir_fsyncs = 0
+        self.dead = False
 
     # -- faults and inspection ------------------------------------------------
 
     def used(self) -> int:
         return sum(len(inode.data) for inode in self._files.values())
 
-    def crash(self, rng: random.Random | None = None) -> None:
-        """Power cut: keep fsynced data, and with `rng` a random prefix of each unsynced tail."""
+    def crash(self, rng: random.Random | None = None) -> MemoryFS:
+        """Power cut: this machine is dead (every later call fails) and the returned
+        file system is its disk after reboot: fsynced data and directory entries,
+        plus (with `rng`) a random prefix of each file's unsynced tail."""
         with self.lock:
-            self._files = dict(self._durable_files)
-            for inode in self._files.values():
+            self.dead = True
+            disk = MemoryFS()
+            for name, inode in self._durable_files.items():
                 extra = b""
                 data = bytes(inode.data)
                 if rng is not None and data.startswith(inode.durable):
                     tail = data[len(inode.durable) :]
                     extra = tail[: rng.randint(0, len(tail))]
-                inode.data = bytearray(inode.durable + extra)
+                survivor = disk._files[name] = _Inode()
+                survivor.data = bytearray(inode.durable + extra)
+                survivor.durable = bytes(survivor.data)
+            disk._durable_files = dict(disk._files)
+            return disk
+
+    def check_alive(self) -> None:
+        if self.dead:
+            raise OSError(errno.EIO, "the simulated machine has crashed")
 
     def corrupt(self, name: str, offset: int, byte: int = 0xFF) -> None:
         """Flip bits of one byte, on disk and in the page cache alike (bit rot)."""
@@ -95,6 +108,7 @@ class MemoryFS:
 
     def do_write(self, inode: _Inode, data: bytes) -> None:
         with self.lock:
+            self.check_alive()
             self.writes += 1
             if self.fail_writes:
                 raise OSError(errno.EIO, os.strerror(errno.EIO))
@@ -107,6 +121,7 @@ class MemoryFS:
 
     def do_fsync(self, inode: _Inode) -> None:
         with self.lock:
+            self.check_alive()
             self.fsyncs += 1
             if self.fail_fsyncs:
                 raise OSError(errno.EIO, os.strerror(errno.EIO))
@@ -114,6 +129,7 @@ class MemoryFS:
 
     def open_append(self, name: str) -> MemFile:
         with self.lock:
+            self.check_alive()
             inode = self._files.get(name)
             if inode is None:
                 inode = self._files[name] = _Inode()
@@ -127,6 +143,7 @@ class MemoryFS:
 
     def read(self, name: str, offset: int = 0, size: int = -1) -> bytes:
         with self.lock:
+            self.check_alive()
             data = self._get(name).data
             end = len(data) if size < 0 else offset + size
             return bytes(data[offset:end])
@@ -137,15 +154,18 @@ class MemoryFS:
 
     def truncate(self, name: str, size: int) -> None:
         with self.lock:
+            self.check_alive()
             del self._get(name).data[size:]
 
     def rename(self, src: str, dst: str) -> None:
         with self.lock:
+            self.check_alive()
             self._files[dst] = self._get(src)
             del self._files[src]
 
     def remove(self, name: str) -> None:
         with self.lock:
+            self.check_alive()
             self._get(name)
             del self._files[name]
 
@@ -155,6 +175,7 @@ class MemoryFS:
 
     def fsync_dir(self) -> None:
         with self.lock:
+            self.check_alive()
             self.dir_fsyncs += 1
             if self.fail_fsyncs:
                 raise OSError(errno.EIO, os.strerror(errno.EIO))

@@ -205,7 +205,7 @@ class Binlog:
 
     def _kick(self) -> None:
         self._kick_scheduled = False
-        if self._busy or self._error is not None:
+        if self._busy or self._error is not None or self._closed:
             return
         sync = self.options.fsync == "always" or self._sync_wanted
         if not self._pending and not (sync and self._synced < self._written):
@@ -226,7 +226,8 @@ class Binlog:
         self._busy = False
         done = fut.result()
         if done.error is not None:
-            self._fail(done.error, data, written=done.written)
+            if not self._closed:
+                self._fail(done.error, data, written=done.written)
             return
         if self._error is not None:
             log.warning("binlog: writes succeed again, accepting appends")
@@ -309,7 +310,7 @@ class Binlog:
         if self._closed:
             return
         loop = self._bind()
-        if self._error is None and (self._pending or self._written > self._synced):
+        if self._error is None and self._end > self._synced:
             try:
                 await self.durable(self._end)
             except WriteFailed:

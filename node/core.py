@@ -18,7 +18,7 @@ from node.client import Client
 from node.clock import Clock, SystemClock
 from node.config import Config
 from node.crdt.strings import StrValue
-from node.effects import DelKey, EffectSink, MemorySink, Op, Record
+from node.effects import DelKey, EffectSink, Flush, MemorySink, Op, Record
 from node.errors import WRONGTYPE
 from node.hlc import HLC
 from node.keyspace import Keyspace, Value
@@ -137,6 +137,23 @@ class Node:
             return False
         self.write(DelKey(key, self.observed_vv(), value.observed()))
         return True
+
+    def flush(self) -> None:
+        """Observed-remove of every key, carrying the counters this region saw."""
+        observed = tuple(
+            (key, value.counter.observed())
+            for key, value in self.keyspace.data.items()
+            if value.counter is not None
+        )
+        self.write(Flush(self.observed_vv(), observed))
+
+    def collect_garbage(self) -> int:
+        """Drop tombstones that no future write can need.
+
+        A node without peers can drop them all: no write it has not observed can
+        arrive. The replicator will bring the stability-aware rule for clusters.
+        """
+        return self.keyspace.collect()
 
     def observed_vv(self) -> tuple[tuple[str, int], ...]:
         """What a remove issued now has seen: everything applied, and this op's own past."""

@@ -69,9 +69,15 @@ class SetExpire:
 
 @dataclass(slots=True)
 class Flush:
-    """FLUSHALL/FLUSHDB: removes every key the flushing region had seen."""
+    """FLUSHALL/FLUSHDB: removes every key the flushing region had seen.
+
+    `observed` holds the counter contributions the flushing region saw, per
+    counter key: every region must reset counters by the origin's view, not
+    by whatever it has applied itself.
+    """
 
     vv: tuple[tuple[str, int], ...]
+    observed: tuple[tuple[bytes, Observed], ...] = ()
 
     def apply(self, ks: Keyspace, origin: str, stamp: int) -> None:
         ks.merge_flush(self, stamp)

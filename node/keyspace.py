@@ -2,7 +2,10 @@
 
 Owns the maps from key to value and to expiry time, the merge entry points
 that effect ops call, lazy and active expiry, and SCAN cursors. Every visible
-key maps to a value object; a value that is no longer visible leaves `data`.
+key maps to a value object in `data`. A value a delete made invisible moves to
+`tombs` with its CRDT metadata (register stamp, counter contributions), because
+a write from another region that the delete had not observed must still merge
+with exactly that metadata; `collect` drops tombstones once that cannot happen.
 Must not know commands, clients, records' transport or the binlog.
 """
 
@@ -12,6 +15,7 @@ import heapq
 import itertools
 import random
 from collections.abc import Callable, Iterator
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from node.crdt.strings import StrValue
@@ -27,6 +31,7 @@ class Keyspace:
     def __init__(self, region: str) -> None:
         self.region = region
         self.data: dict[bytes, Value] = {}
+        self.tombs: dict[bytes, Value] = {}
         self.expires: dict[bytes, int] = {}
         self._expiry_heap: list[tuple[int, bytes]] = []
         # Highest stamp applied from each origin: what a delete here has observed.
@@ -65,26 +70,46 @@ class Keyspace:
 
     # -- merge entry points (called by effect ops) --------------------------
 
-    def merge_set_str(self, op: SetStr, origin: str, stamp: int) -> None:
-        value = self.data.get(op.key)
+    def own_total(self, key: bytes) -> int | Decimal:
+        """This region's cumulative counter contribution, tombstones included:
+        a counter deleted here continues from its total, so peers that kept the
+        key (an increment the delete did not observe) compute the same value."""
+        value = self.data.get(key) or self.tombs.get(key)
+        if value is None or value.counter is None:
+            return 0
+        return value.counter.own_total(self.region)
+
+    def _for_write(self, key: bytes) -> Value:
+        value = self.data.get(key)
         if value is None:
-            value = self.data[op.key] = StrValue()
+            value = self.tombs.pop(key, None) or StrValue()
+            self.data[key] = value
+        return value
+
+    def _settle(self, key: bytes, value: Value) -> None:
+        """Keep a value that merged into invisibility as a tombstone."""
+        if value.get() is None:
+            self.remove(key)
+            self.tombs[key] = value
+
+    def merge_set_str(self, op: SetStr, origin: str, stamp: int) -> None:
+        value = self._for_write(op.key)
         value.write(op.data, stamp, origin, op.observed)
         self._set_expire(op.key, op.expire_at)
+        self._settle(op.key, value)
 
     def merge_incr_str(self, op: IncrStr, origin: str, stamp: int) -> None:
-        value = self.data.get(op.key)
-        if value is None:
-            value = self.data[op.key] = StrValue()
+        value = self._for_write(op.key)
         value.incr(op.total, stamp, origin)
+        self._settle(op.key, value)
 
     def merge_del(self, op: DelKey, stamp: int) -> None:
-        value = self.data.get(op.key)
+        value = self.data.get(op.key) or self.tombs.get(op.key)
         if value is None:
             return
         value.mask(dict(op.vv), op.observed)
-        if value.get() is None:
-            self.remove(op.key)
+        if op.key in self.data:
+            self._settle(op.key, value)
 
     def merge_expire(self, op: SetExpire, stamp: int) -> None:
         if op.key in self.data:
@@ -92,10 +117,23 @@ class Keyspace:
 
     def merge_flush(self, op: Flush, stamp: int) -> None:
         vv = dict(op.vv)
-        for key, value in list(self.data.items()):
-            value.mask(vv, value.observed())
-            if value.get() is None:
-                self.remove(key)
+        observed = dict(op.observed)
+        for key in list(self.data):
+            value = self.data[key]
+            value.mask(vv, observed.get(key, ()))
+            self._settle(key, value)
+
+    def collect(self) -> int:
+        """Drop every tombstone; returns how many.
+
+        Safe only when no write that a delete did not observe can still arrive:
+        today, a node without peers. The replicator will call a stability-aware
+        variant (a tombstone goes once every region has seen its delete and
+        everything concurrent with it).
+        """
+        dropped = len(self.tombs)
+        self.tombs.clear()
+        return dropped
 
     def note_applied(self, origin: str, stamp: int) -> None:
         if stamp > self.vv.get(origin, -1):

@@ -245,6 +245,7 @@ class Server:
             while node.keyspace.expire_due(node.now_ms, 200) == 200 and time.monotonic() < deadline:
                 pass
             node.commit()
+            node.collect_garbage()
             node.stats.sample(time.monotonic())
             self._close_idle()
             for proto in list(self.protocols):

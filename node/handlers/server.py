@@ -14,7 +14,6 @@ from node import info
 from node.client import Client
 from node.config import BY_NAME, InvalidValue, UnknownSetting
 from node.core import Node
-from node.effects import Flush
 from node.errors import SYNTAX
 from node.numbers import parse_int
 from node.registry import command
@@ -46,7 +45,7 @@ def flushall(node: Node, client: Client, argv: list[bytes]) -> Any:
     # ASYNC and SYNC are accepted; a flush is one effect op either way.
     if len(argv) > 2 or (len(argv) == 2 and argv[1].lower() not in (b"sync", b"async")):
         raise CommandError(SYNTAX)
-    node.write(Flush(node.observed_vv()))
+    node.flush()
     return OK
 
 

@@ -332,12 +332,6 @@ def setrange(node: Node, client: Client, argv: list[bytes]) -> Any:
 # -- counters ------------------------------------------------------------------------------
 
 
-def _own_total(value: StrValue | None, region: str) -> int | Decimal:
-    if value is None or value.counter is None:
-        return 0
-    return value.counter.own_total(region)
-
-
 def _incr_by(node: Node, key: bytes, amount: int) -> int:
     """incrDecrCommand: add to this region's contribution, so concurrent INCRs all count."""
     current = lookup_str(node, key)
@@ -345,7 +339,7 @@ def _incr_by(node: Node, key: bytes, amount: int) -> int:
     result = value + amount
     if result < INT64_MIN or result > INT64_MAX:
         raise CommandError(OVERFLOW)
-    node.write(IncrStr(key, _own_total(current, node.region) + amount))
+    node.write(IncrStr(key, node.keyspace.own_total(key) + amount))
     return result
 
 
@@ -394,6 +388,6 @@ def incrbyfloat(node: Node, client: Client, argv: list[bytes]) -> Any:
     # Past the long double range Redis's sum is Infinity.
     if not result.is_finite() or abs(result) > LDBL_MAX:
         raise CommandError(NAN_OR_INF)
-    node.write(IncrStr(key, _own_total(current, node.region) + amount))
+    node.write(IncrStr(key, node.keyspace.own_total(key) + amount))
     # Answer what GET will answer: the merged value as the CRDT formats it.
     return visible(lookup_str(node, key))

@@ -18,7 +18,7 @@ from node.clock import ManualClock
 from node.config import Config
 from node.core import Node
 from node.dispatch import dispatch
-from node.effects import MemorySink, apply_record
+from node.effects import MemorySink, SetStr, apply_record
 from node.keyspace import Keyspace
 
 
@@ -97,7 +97,8 @@ def test_expiry_travels_as_absolute_time() -> None:
     node, client, sink = make_node("eu", clock)
     dispatch(node, client, [b"SET", b"a", b"1", b"EX", b"10"])
     op = sink.records[-1].ops[0]
-    assert getattr(op, "expire_at") == clock.now_ms + 10_000
+    assert isinstance(op, SetStr)
+    assert op.expire_at == clock.now_ms + 10_000
     # Replayed much later, the key is already dead rather than alive for another 10 s.
     clock.advance(60_000)
     replica, replica_client, _ = make_node("us", clock)

@@ -11,8 +11,6 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-import pytest
-
 from node.client import Client
 from node.clock import ManualClock
 from node.config import Config
@@ -210,11 +208,6 @@ def test_getex_with_past_unix_time_deletes_everywhere() -> None:
     assert eu("EXISTS", "k") == us("EXISTS", "k") == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known CRDT gap: a region's counter restarts from 0 after its key is deleted, "
-    "but a region that kept the key (an unobserved increment) keeps the old baseline",
-)
 def test_increment_after_delete_converges_with_a_concurrent_increment() -> None:
     eu, us = Region("eu"), Region("us")
     eu("INCRBY", "c", "5")
@@ -227,3 +220,25 @@ def test_increment_after_delete_converges_with_a_concurrent_increment() -> None:
     us.receive(from_eu)
     # us's increment was not observed by the DEL, eu's INCR came after it: 1 + 1.
     assert eu("GET", "c") == us("GET", "c") == b"2"
+
+
+def test_flush_resets_counters_by_what_the_flushing_region_saw() -> None:
+    eu, us = Region("eu"), Region("us")
+    eu("INCRBY", "c", "5")
+    us.receive(eu.take())
+    us("INCRBY", "c", "3")  # concurrent with the flush below
+    eu("FLUSHALL")
+    from_eu, from_us = eu.take(), us.take()
+    eu.receive(from_us)
+    us.receive(from_eu)
+    assert eu("GET", "c") == us("GET", "c") == b"3"
+
+
+def test_deleted_values_stay_as_tombstones_until_collected() -> None:
+    eu = Region("eu")
+    eu("SET", "k", "v")
+    eu("DEL", "k")
+    assert eu("EXISTS", "k") == 0
+    assert b"k" in eu.node.keyspace.tombs
+    assert eu.node.collect_garbage() == 1
+    assert not eu.node.keyspace.tombs

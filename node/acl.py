@@ -10,8 +10,7 @@ table entry and arguments.
 
 Deliberate differences from Redis 7.0: selectors (`(...)` rules) and the
 read/write key permissions (`%R~`, `%W~`) are refused with "Syntax error"
-rather than half-enforced; key positions come from the table's legacy
-(first, last, step) positions.
+rather than half-enforced.
 """
 
 from __future__ import annotations
@@ -20,6 +19,7 @@ import hashlib
 import hmac
 from dataclasses import dataclass, field
 
+from node.commands.keyspecs import get_keys
 from node.commands.table import COMMANDS, CommandSpec, all_specs
 from node.glob import match
 
@@ -419,7 +419,8 @@ class Acl:
         if user is None or not user.may_run(spec, argv):
             return "NOPERM this user has no permissions to run the '%s' command" % spec.name
         if not user.all_keys:
-            for i in spec.key_indexes(len(argv)):
+            # Key specs that cannot be followed name no keys, as in Redis; the command fails later.
+            for i in get_keys(spec, argv) or ():
                 if not user.may_touch(argv[i]):
                     return NOPERM_KEY
         channels = _CHANNEL_ARGS.get(spec.name)

@@ -76,7 +76,4 @@ def format_double(value: float) -> bytes:
     """How Redis prints a double in a bulk reply (%.17g, inf as 'inf')."""
     if math.isinf(value):
         return b"inf" if value > 0 else b"-inf"
-    text = repr(value)
-    if text.endswith(".0"):
-        text = text[:-2]
-    return text.encode()
+    return b"%.17g" % value

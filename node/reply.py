@@ -79,7 +79,9 @@ def _simple(value: str, out: list[bytes]) -> None:
 
 def _error(value: str, out: list[bytes]) -> None:
     # Newlines would break the frame; Redis replaces them the same way.
-    out.append(b"-" + value.replace("\r", " ").replace("\n", " ").encode() + b"\r\n")
+    # surrogateescape: error texts quoting client bytes carry them raw, as in Redis.
+    text = value.replace("\r", " ").replace("\n", " ")
+    out.append(b"-" + text.encode("utf-8", "surrogateescape") + b"\r\n")
 
 
 def _make(resp3: bool) -> Callable[[Any], bytes]:

@@ -1,12 +1,19 @@
 """Sans-I/O RESP request parser: bytes in, commands (lists of bytes) out.
 
-Owns the framing of client requests exactly as Redis's networking.c reads
-them (multibulk and inline, with the same limits and protocol error texts).
-Two paths give the same result: a chunk that starts on a frame boundary and
-holds only complete, plain multibulk frames is parsed by hiredis in C; anything
-else (partial frames, inline commands, errors, limits) goes through the
-reference parser below, which mirrors Redis byte for byte.
+Owns the framing of client requests exactly as Redis 7.0's networking.c reads
+them (processMultibulkBuffer, processInlineBuffer, sdssplitargs), with the same
+limits and protocol error texts. Two paths give the same result: runs of
+frames that are the canonical encoding of their commands are parsed by hiredis
+in C and each one is verified by re-encoding it; anything else (inline
+commands, partial or odd frames, errors, limits) goes through the reference
+parser below, which mirrors Redis byte for byte.
 Must not know sockets, commands or replies.
+
+Deliberate difference: Redis applies the "too big ... request/count string"
+limits to what one 16 KiB read left buffered, so its verdict on a 64-80 KiB
+line depends on how the bytes were split. Here the limit applies to the line
+itself (Redis's verdict for a client whose bytes trickle in), so the outcome
+never depends on the chunking.
 """
 
 from __future__ import annotations
@@ -20,8 +27,13 @@ INLINE_MAX_SIZE = 64 * 1024
 UNAUTH_MAX_MULTIBULK = 10
 UNAUTH_MAX_BULK = 16384
 _INT_MAX = (1 << 31) - 1
-# Type bytes hiredis would read as an array or a bulk where Redis would not.
-_AMBIGUOUS = re.compile(rb"\n[+~>=(|]")
+# Most bytes handed to hiredis at once, so that retrying after an odd frame
+# costs a bounded copy however much is buffered.
+_FAST_WINDOW = 64 * 1024
+# hiredis allocates an aggregate's list as soon as it reads the count: a
+# header such as *2147483647 would cost gigabytes. No frame with a count of
+# six digits fits in the window anyway, so such windows skip the fast path.
+_HUGE_AGGREGATE = re.compile(rb"[*%~>|]-?[0-9]{6}")
 
 
 class ProtocolError(Exception):
@@ -33,7 +45,14 @@ class QueryBufferExceeded(ProtocolError):
 
 
 class RequestParser:
-    def __init__(self, max_bulk_len: int = 512 * 1024 * 1024, max_query_len: int = 1 << 30) -> None:
+    def __init__(
+        self,
+        max_bulk_len: int = 512 * 1024 * 1024,
+        max_query_len: int = 1 << 30,
+        *,
+        fast: bool = True,
+    ) -> None:
+        """`fast=False` parses everything with the reference parser (differential tests)."""
         self.max_bulk_len = max_bulk_len
         self.max_query_len = max_query_len
         # Before AUTH, Redis caps request sizes far lower (an unauthenticated
@@ -42,14 +61,17 @@ class RequestParser:
         self._ready: deque[list[bytes]] = deque()
         self._buf = bytearray()
         self._pos = 0
+        # Reference parser state of a multibulk frame read in part.
         self._multibulk = 0
         self._bulk = -1
         self._args: list[bytes] = []
+        # New bytes re-arm the fast path; a fast attempt that takes nothing disarms it.
+        self._fast_enabled = fast
+        self._armed = False
 
     def feed(self, data: bytes) -> None:
-        if not self._buf and not self._ready and not self._multibulk and self._fast(data):
-            return
         self._buf += data
+        self._armed = self._fast_enabled
         if len(self._buf) - self._pos > self.max_query_len:
             raise QueryBufferExceeded("query buffer limit exceeded")
 
@@ -58,54 +80,31 @@ class RequestParser:
 
     def next(self) -> list[bytes] | None:
         """The next complete command, or None until more bytes arrive."""
-        if self._ready:
-            return self._ready.popleft()
-        while self._pos < len(self._buf):
-            if self._multibulk or self._buf[self._pos] == 42:  # '*'
+        while True:
+            if self._ready:
+                queued = self._ready.popleft()
+                if self.auth_required:
+                    _check_unauthenticated(queued)
+                return queued
+            buf = self._buf
+            if self._pos >= len(buf):
+                self._compact()
+                return None
+            starts_multibulk = buf[self._pos] == 42  # '*'
+            if starts_multibulk and self._armed and not self._multibulk:
+                if self._fast():
+                    continue
+                self._armed = False
+            if self._multibulk or starts_multibulk:
                 command = self._multibulk_command()
             else:
                 command = self._inline_command()
             if command is None:
-                break
-            if command:
+                self._compact()
+                return None
+            if command:  # an empty line, *0 and *-1 are skipped, as in Redis
                 self._compact()
                 return command
-        self._compact()
-        return None
-
-    # -- the hiredis fast path ------------------------------------------------
-
-    def _fast(self, data: bytes) -> bool:
-        if (
-            self.auth_required
-            or not data
-            or data[0] != 42
-            or len(data) > self.max_bulk_len
-            or _AMBIGUOUS.search(data)
-        ):
-            return False
-        reader = hiredis.Reader()
-        reader.feed(data)
-        commands: list[list[bytes]] = []
-        gets = reader.gets
-        try:
-            while (item := gets()) is not False:
-                if item is None or item == []:
-                    continue  # *0 and *-1: Redis skips them too
-                if type(item) is not list:
-                    return False
-                for arg in item:
-                    if type(arg) is not bytes:
-                        return False
-                commands.append(item)
-        except hiredis.ProtocolError:
-            return False
-        if reader.has_data():
-            return False
-        self._ready.extend(commands)
-        return True
-
-    # -- the reference parser (Redis's processMultibulkBuffer / processInlineBuffer)
 
     def _compact(self) -> None:
         if self._pos == len(self._buf):
@@ -115,15 +114,54 @@ class RequestParser:
             del self._buf[: self._pos]
             self._pos = 0
 
+    # -- the hiredis fast path ------------------------------------------------
+
+    def _fast(self) -> bool:
+        """Queue the canonical frames at the read position; False if there were none."""
+        buf, start = self._buf, self._pos
+        end = start + min(len(buf) - start, _FAST_WINDOW, self.max_bulk_len)
+        if _HUGE_AGGREGATE.search(buf, start, end):
+            return False
+        reader = hiredis.Reader()
+        reader.feed(buf, start, end - start)  # type: ignore[arg-type]  # any buffer works
+        gets, startswith, ready = reader.gets, buf.startswith, self._ready
+        pos = start
+        try:
+            while (item := gets()) is not False:
+                frame = _canonical(item)
+                # hiredis reads more than Redis does (other reply types, any
+                # bulk terminator): only frames Redis reads the same way count.
+                if frame is None or not startswith(frame, pos):
+                    break
+                pos += len(frame)
+                if item:
+                    ready.append(item)
+        except hiredis.ProtocolError:
+            pass
+        self._pos = pos
+        return pos > start
+
+    # -- the reference parser (Redis's processMultibulkBuffer / processInlineBuffer)
+
+    def _line_end(self, byte: bytes, too_big: str) -> int:
+        """Where the current line ends (at `byte`), or -1 to wait for more bytes.
+
+        Redis finds it with strchr, which a NUL byte stops: a line with a NUL
+        before its end never ends.
+        """
+        buf, pos = self._buf, self._pos
+        end = buf.find(byte, pos)
+        if end >= 0 and buf.find(b"\0", pos, end) >= 0:
+            end = -1
+        if (end if end >= 0 else len(buf)) - pos > INLINE_MAX_SIZE:
+            raise ProtocolError("Protocol error: " + too_big)
+        return end
+
     def _multibulk_command(self) -> list[bytes] | None:
         buf = self._buf
         if self._multibulk == 0:
-            cr = buf.find(b"\r", self._pos)
-            if cr < 0:
-                if len(buf) - self._pos > INLINE_MAX_SIZE:
-                    raise ProtocolError("Protocol error: too big mbulk count string")
-                return None
-            if cr - self._pos > len(buf) - self._pos - 2:
+            cr = self._line_end(b"\r", "too big mbulk count string")
+            if cr < 0 or cr == len(buf) - 1:  # the byte after \r must be there too
                 return None
             count = _string2ll(bytes(buf[self._pos + 1 : cr]))
             if count is None or count > _INT_MAX:
@@ -136,27 +174,11 @@ class RequestParser:
             self._multibulk = count
             self._args = []
         while self._multibulk:
-            if self._bulk == -1:
-                cr = buf.find(b"\r", self._pos)
-                if cr < 0:
-                    if len(buf) - self._pos > INLINE_MAX_SIZE:
-                        raise ProtocolError("Protocol error: too big bulk count string")
-                    return None
-                if cr - self._pos > len(buf) - self._pos - 2:
-                    return None
-                if buf[self._pos] != 36:  # '$'
-                    raise ProtocolError(
-                        "Protocol error: expected '$', got '%s'" % chr(buf[self._pos])
-                    )
-                size = _string2ll(bytes(buf[self._pos + 1 : cr]))
-                if size is None or size < 0 or size > self.max_bulk_len:
-                    raise ProtocolError("Protocol error: invalid bulk length")
-                if size > UNAUTH_MAX_BULK and self.auth_required:
-                    raise ProtocolError("Protocol error: unauthenticated bulk length")
-                self._pos = cr + 2
-                self._bulk = size
+            if self._bulk == -1 and not self._bulk_header():
+                return None
             if len(buf) - self._pos < self._bulk + 2:
                 return None
+            # Like Redis, the two bytes after the payload are skipped unread.
             self._args.append(bytes(buf[self._pos : self._pos + self._bulk]))
             self._pos += self._bulk + 2
             self._bulk = -1
@@ -164,12 +186,28 @@ class RequestParser:
         args, self._args = self._args, []
         return args
 
+    def _bulk_header(self) -> bool:
+        buf = self._buf
+        cr = self._line_end(b"\r", "too big bulk count string")
+        if cr < 0 or cr == len(buf) - 1:
+            return False
+        if buf[self._pos] != 36:  # '$'
+            # surrogateescape keeps a non-ASCII byte raw on the wire, as Redis's %c does.
+            got = bytes(buf[self._pos : self._pos + 1]).decode("utf-8", "surrogateescape")
+            raise ProtocolError(f"Protocol error: expected '$', got '{got}'")
+        size = _string2ll(bytes(buf[self._pos + 1 : cr]))
+        if size is None or size < 0 or size > self.max_bulk_len:
+            raise ProtocolError("Protocol error: invalid bulk length")
+        if size > UNAUTH_MAX_BULK and self.auth_required:
+            raise ProtocolError("Protocol error: unauthenticated bulk length")
+        self._pos = cr + 2
+        self._bulk = size
+        return True
+
     def _inline_command(self) -> list[bytes] | None:
         buf = self._buf
-        nl = buf.find(b"\n", self._pos)
+        nl = self._line_end(b"\n", "too big inline request")
         if nl < 0:
-            if len(buf) - self._pos > INLINE_MAX_SIZE:
-                raise ProtocolError("Protocol error: too big inline request")
             return None
         end = nl - 1 if nl > self._pos and buf[nl - 1] == 13 else nl
         line = bytes(buf[self._pos : end])
@@ -178,6 +216,43 @@ class RequestParser:
         if args is None:
             raise ProtocolError("Protocol error: unbalanced quotes in request")
         return args
+
+
+def _canonical(item: object) -> bytes | None:
+    """The one encoding of a command Redis and hiredis read alike, or None."""
+    if item is None:
+        return b"*-1\r\n"
+    if type(item) is not list:
+        return None
+    # %b and len() reject every non-bytes value hiredis can produce. The
+    # short commands most clients send get one format operation (twice as fast).
+    try:
+        n = len(item)
+        if n == 3:
+            a, b, c = item
+            return b"*3\r\n$%d\r\n%b\r\n$%d\r\n%b\r\n$%d\r\n%b\r\n" % (
+                len(a),
+                a,
+                len(b),
+                b,
+                len(c),
+                c,
+            )
+        if n == 2:
+            a, b = item
+            return b"*2\r\n$%d\r\n%b\r\n$%d\r\n%b\r\n" % (len(a), a, len(b), b)
+        return b"*%d\r\n" % n + b"".join([b"$%d\r\n%b\r\n" % (len(a), a) for a in item])
+    except TypeError:
+        return None
+
+
+def _check_unauthenticated(command: list[bytes]) -> None:
+    """The limits the reference parser applies to a frame, for a frame hiredis read."""
+    if len(command) > UNAUTH_MAX_MULTIBULK:
+        raise ProtocolError("Protocol error: unauthenticated multibulk length")
+    for arg in command:
+        if len(arg) > UNAUTH_MAX_BULK:
+            raise ProtocolError("Protocol error: unauthenticated bulk length")
 
 
 def _string2ll(raw: bytes) -> int | None:
@@ -196,70 +271,77 @@ def _string2ll(raw: bytes) -> int | None:
 
 _ESCAPES = {ord("n"): 10, ord("r"): 13, ord("t"): 9, ord("b"): 8, ord("a"): 7}
 _HEX = b"0123456789abcdefABCDEF"
+# Only these end an unquoted token; the other isspace() bytes (\v, \f) only
+# separate tokens, so bytes.split() is exact for lines without them or quotes.
+_SLOW_INLINE = frozenset(b"\"'\x0b\x0c")
 
 
 def split_args(line: bytes) -> list[bytes] | None:
-    """Redis's sdssplitargs: whitespace-separated, "..." with escapes, '...'."""
+    """Redis's sdssplitargs: whitespace-separated, "..." with escapes, '...'.
+
+    None means unbalanced quotes. The line is a C string to Redis: a NUL ends it.
+    """
+    nul = line.find(b"\0")
+    if nul >= 0:
+        line = line[:nul]
+    if _SLOW_INLINE.isdisjoint(line):
+        return line.split()
     args: list[bytes] = []
     i, n = 0, len(line)
     while True:
-        while i < n and line[i : i + 1].isspace():
+        while i < n and line[i] in b" \t\n\r\x0b\x0c":
             i += 1
         if i >= n:
             return args
-        current = bytearray()
-        in_dq = in_sq = False
-        while True:
-            if in_dq:
-                if i >= n:
-                    return None
-                c = line[i]
-                if (
-                    c == 92
-                    and i + 3 < n
-                    and line[i + 1] == 120
-                    and line[i + 2] in _HEX
-                    and line[i + 3] in _HEX
-                ):
-                    current.append(int(line[i + 2 : i + 4], 16))
-                    i += 3
-                elif c == 92 and i + 1 < n:
-                    i += 1
-                    current.append(_ESCAPES.get(line[i], line[i]))
-                elif c == 34:
-                    if i + 1 < n and not line[i + 1 : i + 2].isspace():
-                        return None
-                    in_dq = False
-                    i += 1
-                    break
-                else:
-                    current.append(c)
-            elif in_sq:
-                if i >= n:
-                    return None
-                c = line[i]
-                if c == 92 and i + 1 < n and line[i + 1] == 39:
-                    i += 1
-                    current.append(39)
-                elif c == 39:
-                    if i + 1 < n and not line[i + 1 : i + 2].isspace():
-                        return None
-                    in_sq = False
-                    i += 1
-                    break
-                else:
-                    current.append(c)
+        token = _token(line, i)
+        if token is None:
+            return None
+        arg, i = token
+        args.append(arg)
+
+
+def _token(line: bytes, i: int) -> tuple[bytes, int] | None:
+    """One token of sdssplitargs starting at `i`: (token, index after it)."""
+    n = len(line)
+    current = bytearray()
+    quote = 0  # the open quote character, 0 outside quotes
+    while i < n:
+        c = line[i]
+        if quote == 34:
+            if c == 92 and i + 3 < n and line[i + 1] == 120 and _is_hex(line, i + 2):
+                current.append(int(line[i + 2 : i + 4], 16))
+                i += 3
+            elif c == 92 and i + 1 < n:
+                i += 1
+                current.append(_ESCAPES.get(line[i], line[i]))
+            elif c == 34:
+                return _closed(line, i, current)
             else:
-                if i >= n:
-                    break
-                c = line[i]
-                if c in b" \n\r\t\0":
-                    break
-                if c == 34:
-                    in_dq = True
-                elif c == 39:
-                    in_sq = True
-                else:
-                    current.append(c)
-            i += 1
-        args.append(bytes(current))
+                current.append(c)
+        elif quote == 39:
+            if c == 92 and i + 1 < n and line[i + 1] == 39:
+                i += 1
+                current.append(39)
+            elif c == 39:
+                return _closed(line, i, current)
+            else:
+                current.append(c)
+        elif c in b" \n\r\t":
+            return bytes(current), i
+        elif c == 34 or c == 39:
+            quote = c
+        else:
+            current.append(c)
+        i += 1
+    return None if quote else (bytes(current), i)
+
+
+def _is_hex(line: bytes, i: int) -> bool:
+    return line[i] in _HEX and line[i + 1] in _HEX
+
+
+def _closed(line: bytes, i: int, current: bytearray) -> tuple[bytes, int] | None:
+    """A closing quote at `i` must be followed by a space or the end of the line."""
+    if i + 1 < len(line) and line[i + 1] not in b" \t\n\r\x0b\x0c":
+        return None
+    return bytes(current), i + 1

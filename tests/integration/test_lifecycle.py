@@ -56,7 +56,7 @@ def test_config_file_is_read_and_flags_override_it(tmp_path: Path) -> None:
                 assert time.monotonic() < deadline, "server did not start"
                 assert proc.poll() is None, "server exited"
                 time.sleep(0.05)
-        assert client.config_get("maxmemory") == {"maxmemory": "100000000"}
+        assert client.config_get("maxmemory") == {"maxmemory": str(100 * 1024 * 1024)}
         assert client.config_get("region-id") == {"region-id": "eu-west"}
     finally:
         proc.terminate()

@@ -79,14 +79,8 @@ def exec_abort(reason: str) -> str:
     return "EXECABORT Transaction discarded because of: " + reason.removeprefix("ERR ")
 
 
-def acl_changed_in_multi(denied: str) -> str:
-    """A queued command the user may no longer run when EXEC comes (NOPERM reason from acl)."""
-    if "keys" in denied:
-        reason = "no permission to touch the specified keys"
-    elif "channels" in denied:
-        reason = "no permission to access one of the channels used as arguments"
-    else:
-        reason = "no permission to execute the command or subcommand"
+def acl_changed_in_multi(reason: str) -> str:
+    """A queued command the user may no longer run when EXEC comes."""
     return (
         "NOPERM ACLs rules changed between the moment the transaction was accumulated and "
         "the EXEC call. This command is no longer allowed for the following reason: " + reason

@@ -13,10 +13,17 @@ from __future__ import annotations
 from typing import Any
 
 from node import errors
+from node.acl import NOPERM_CHANNEL, NOPERM_KEY
 from node.client import Client
 from node.core import Node
 from node.registry import command
 from node.reply import NULL_ARRAY, OK, CommandError, Error, Push, Replies
+
+# How EXEC words a queued command's ACL denial (Redis 7.0's execCommand).
+_ACL_REASONS = {
+    NOPERM_KEY: "no permission to touch the specified keys",
+    NOPERM_CHANNEL: "no permission to access one of the channels used as arguments",
+}
 
 
 @command("multi")
@@ -75,7 +82,10 @@ def exec_(node: Node, client: Client, argv: list[bytes]) -> Any:
             # ACL rules may have changed since the command was queued.
             denied = acl_denial(node, client, spec, cmd)
             if denied is not None:
-                replies.append(Error(errors.acl_changed_in_multi(denied)))
+                reason = _ACL_REASONS.get(
+                    denied, "no permission to execute the command or subcommand"
+                )
+                replies.append(Error(errors.acl_changed_in_multi(reason)))
                 continue
             replies.append(_in_array(call(node, client, spec, cmd, tick=False)))
     finally:

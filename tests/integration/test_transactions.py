@@ -307,3 +307,51 @@ def test_oom_inside_multi_matches_redis(tmp_path: Path) -> None:
     finally:
         for server in servers:
             server.stop()
+
+
+def test_acl_change_between_queueing_and_exec(pair: tuple[redis.Redis, redis.Redis]) -> None:
+    results = []
+    for admin in pair:
+        kwargs = admin.connection_pool.connection_kwargs
+        admin.execute_command(
+            "ACL", "SETUSER", "txn-user", "reset", "on", ">pw", "+@all", "~*", "&*"
+        )
+        user = redis.Redis(
+            port=kwargs["port"],
+            protocol=kwargs.get("protocol", 2),
+            username="txn-user",
+            password="pw",
+            single_connection_client=True,
+            socket_timeout=10,
+        )
+        user.response_callbacks.clear()
+        try:
+            script: Script = [
+                ("MULTI",),
+                ("SET", "k", "v"),
+                ("GET", "k"),
+                ("GET", "o1"),
+                ("PUBLISH", "ch", "m"),
+            ]
+            outcomes(user, script)
+            admin.execute_command(
+                "ACL", "SETUSER", "txn-user", "-set", "resetkeys", "~o*", "resetchannels"
+            )
+            results.append(outcomes(user, [("EXEC",)])[0])
+        finally:
+            user.close()
+            admin.execute_command("ACL", "DELUSER", "txn-user")
+    assert results[0] == results[1]
+    changed = (
+        "ACLs rules changed between the moment the transaction was accumulated and the EXEC "
+        "call. This command is no longer allowed for the following reason: "
+    )
+    assert results[0] == [
+        ("NoPermissionError", changed + "no permission to execute the command or subcommand"),
+        ("NoPermissionError", changed + "no permission to touch the specified keys"),
+        None,
+        (
+            "NoPermissionError",
+            changed + "no permission to access one of the channels used as arguments",
+        ),
+    ]

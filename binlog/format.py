@@ -208,3 +208,15 @@ def read_frame(buf: bytes, off: int) -> tuple[LogRecord, int] | BadFrame:
         return decode_body(body), end
     except ValueError as exc:
         return BadFrame(str(exc), torn=False)
+
+
+def next_frame(buf: bytes, after: int) -> int:
+    """The offset of the first intact frame after `after`, or -1: tells damage in the
+    middle of a file (intact records follow) from damage confined to its tail."""
+    version = bytes((FORMAT_VERSION,))
+    pos = buf.find(version, after + 1)
+    while pos != -1:
+        if not isinstance(read_frame(buf, pos), BadFrame):
+            return pos
+        pos = buf.find(version, pos + 1)
+    return -1

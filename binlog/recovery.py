@@ -19,6 +19,7 @@ from binlog.format import (
     BadFrame,
     LogRecord,
     decode_segment_header,
+    next_frame,
     read_frame,
 )
 from binlog.fs import FileSystem
@@ -138,6 +139,8 @@ def _recover_segment(
     except FileNotFoundError:
         raise CorruptLog(info.name, 0, "segment listed in the manifest is missing") from None
     off, bad = scan_segment(data, info, on_entry)
+    if bad is not None and last and not bad.torn and next_frame(data, off) < 0:
+        bad = BadFrame(f"{bad.reason}, nothing intact after it", torn=True)
     if bad is not None and not (last and (bad.torn or truncate_corrupt_tail)):
         raise CorruptLog(info.name, off, bad.reason)
     end = info.base + off - SEGMENT_HEADER_SIZE

@@ -62,7 +62,7 @@ def exchanges(cases: list[bytes], port: int, settle: float = 0.5) -> list[tuple[
     A connection is done when the server closes it or has been silent for `settle`.
     """
     sel = selectors.DefaultSelector()
-    socks = []
+    socks: list[socket.socket] = []
     for data in cases:
         sock = connect(port)
         sock.sendall(data)

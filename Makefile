@@ -32,11 +32,11 @@ test: $(STAMP) system-deps
 	$(MAKE) --no-print-directory lint typecheck
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check node tests bench
-	$(VENV)/bin/ruff format --check node tests bench
+	$(VENV)/bin/ruff check node binlog tests bench
+	$(VENV)/bin/ruff format --check node binlog tests bench
 
 typecheck: $(STAMP)
-	$(VENV)/bin/mypy node
+	$(VENV)/bin/mypy node binlog
 
 bench: $(STAMP) system-deps
 	$(PY) bench/resp.py

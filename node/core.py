@@ -40,7 +40,8 @@ class Node:
         self.hlc = HLC(self.clock)
         self.keyspace = Keyspace(self.region)
         self.keyspace.on_expired = self._expire
-        self.sink: EffectSink = sink or MemorySink()
+        # Until the binlog is wired in, records go nowhere: they must not pile up.
+        self.sink: EffectSink = sink or MemorySink(keep=0)
         self.seq = 0
         self.clients: dict[int, Client] = {}
         self.pubsub = PubSub()

@@ -115,10 +115,13 @@ class EffectSink(Protocol):
 
 
 class MemorySink:
-    """In-memory twin of the binlog."""
+    """In-memory twin of the binlog; with `keep`, only about the newest `keep` records stay."""
 
-    def __init__(self) -> None:
+    def __init__(self, keep: int | None = None) -> None:
         self.records: list[Record] = []
+        self.keep = keep
 
     def append(self, record: Record) -> None:
         self.records.append(record)
+        if self.keep is not None and len(self.records) > 2 * self.keep:
+            del self.records[: len(self.records) - self.keep]

@@ -481,5 +481,14 @@ def test_random_key_command_sequences_match_redis(
         lambda: ["OBJECT", rng.choice(["ENCODING", "REFCOUNT"]), rng.choice(names)],
     ]
     for _ in range(300):
-        same(r, ref3, *rng.choice(makers)())
+        command = rng.choice(makers)()
+        if command[0] in ("TTL", "EXPIRETIME", "PEXPIRETIME"):
+            # Relative EXPIREs ran on two servers a few ms apart: equal up to that.
+            got, want = outcome(r, *command), outcome(ref3, *command)
+            if isinstance(got, int) and isinstance(want, int) and min(got, want) >= 0:
+                assert abs(got - want) <= (1000 if command[0] == "PEXPIRETIME" else 1), command
+                continue
+            assert got == want, command
+        else:
+            same(r, ref3, *command)
     assert sorted(r.keys("*")) == sorted(ref3.keys("*"))

@@ -65,11 +65,6 @@ def test_used_memory_grows_with_data(client: redis.Redis) -> None:
     assert used_memory(client) - before >= KEYS * len(VALUE)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the server's default effect sink (MemorySink) keeps every record, values included, "
-    "so FLUSHALL frees nothing until a bounded binlog sink is wired in",
-)
 def test_used_memory_drops_after_flushall(client: redis.Redis) -> None:
     load(client)
     loaded = used_memory(client)

@@ -133,3 +133,19 @@ def test_replay_order_of_independent_origins_does_not_matter() -> None:
             apply_record(target.keyspace, record)
         merged.append(state(target.keyspace))
     assert merged[0] == merged[1]
+
+
+def test_a_bounded_memory_sink_keeps_only_the_newest_records() -> None:
+    clock = ManualClock()
+    sink = MemorySink(keep=3)
+    config = Config()
+    node = Node(config, clock=clock, sink=sink)
+    client = Client()
+    node.connect(client)
+    for i in range(10):
+        dispatch(node, client, [b"SET", b"k", b"%d" % i])
+    assert 3 <= len(sink.records) <= 6
+    assert sink.records[-1].seq == 10
+    dropping = MemorySink(keep=0)
+    dropping.append(sink.records[-1])
+    assert dropping.records == []

@@ -45,11 +45,19 @@ class LogRecord:
     deps: dict[str, int] = field(default_factory=dict)
 
 
+_SMALL = [bytes((i,)) for i in range(0x80)]
+
+
 def encode_varint(n: int) -> bytes:
+    # Unrolled for the common sizes: this runs several times per appended record.
     if n < 0x80:
         if n < 0:
             raise ValueError("varints are unsigned")
-        return bytes((n,))
+        return _SMALL[n]
+    if n < 0x4000:
+        return bytes((n & 0x7F | 0x80, n >> 7))
+    if n < 0x200000:
+        return bytes((n & 0x7F | 0x80, (n >> 7) & 0x7F | 0x80, n >> 14))
     out = bytearray()
     while n >= 0x80:
         out.append((n & 0x7F) | 0x80)
@@ -88,9 +96,9 @@ def _origin(origin: str) -> bytes:
 
 def encode_vv(vv: dict[str, int]) -> bytes:
     parts = [encode_varint(len(vv))]
-    for origin in sorted(vv):
+    for origin, seq in sorted(vv.items()):
         parts.append(_origin(origin))
-        parts.append(encode_varint(vv[origin]))
+        parts.append(encode_varint(seq))
     return b"".join(parts)
 
 

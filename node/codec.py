@@ -1,0 +1,178 @@
+"""Effect ops to bytes and back: the payload of a binlog record.
+
+Owns the payload format (documented in docs/binlog.md): a version byte, an op
+count, then each op as a tag byte and its fields in a fixed order. Each op
+type declares its fields once in `SCHEMAS`; encoders and decoders are built
+from that, so an op type is added in one place. Must not know files,
+segments or the network: the binlog frames these bytes, the replicator ships them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any, Final
+
+from binlog.format import decode_varint, encode_varint
+from node.effects import DelKey, Flush, IncrStr, Op, SetExpire, SetStr
+
+PAYLOAD_VERSION: Final = 1
+
+
+class PayloadError(ValueError):
+    """A payload this version cannot decode (corrupt, or written by a newer geokv)."""
+
+
+Writer = Callable[[bytearray, Any], None]
+Reader = Callable[[bytes, int], tuple[Any, int]]
+
+
+def _w_uint(out: bytearray, n: int) -> None:
+    out += encode_varint(n)
+
+
+def _w_int(out: bytearray, n: int) -> None:
+    out += encode_varint((n << 1) if n >= 0 else ((-n << 1) - 1))  # zigzag
+
+
+def _r_int(buf: bytes, pos: int) -> tuple[int, int]:
+    z, pos = decode_varint(buf, pos)
+    return (z >> 1) if not z & 1 else -((z + 1) >> 1), pos
+
+
+def _w_bytes(out: bytearray, data: bytes) -> None:
+    out += encode_varint(len(data))
+    out += data
+
+
+def _r_bytes(buf: bytes, pos: int) -> tuple[bytes, int]:
+    size, pos = decode_varint(buf, pos)
+    end = pos + size
+    if end > len(buf):
+        raise PayloadError("bytes field runs past the payload")
+    return buf[pos:end], end
+
+
+def _w_str(out: bytearray, text: str) -> None:
+    _w_bytes(out, text.encode())
+
+
+def _r_str(buf: bytes, pos: int) -> tuple[str, int]:
+    raw, pos = _r_bytes(buf, pos)
+    return raw.decode(), pos
+
+
+def _w_num(out: bytearray, value: int | Decimal) -> None:
+    """Counter totals: 0 + zigzag for int64, 1 + text for exact decimals, 2 + text
+    for larger integers (a region's own total can pass int64 while the sum does not)."""
+    if isinstance(value, int) and -(1 << 63) <= value < (1 << 63):
+        out.append(0)
+        _w_int(out, value)
+    else:
+        out.append(1 if isinstance(value, Decimal) else 2)
+        _w_str(out, str(value))
+
+
+def _r_num(buf: bytes, pos: int) -> tuple[int | Decimal, int]:
+    kind = buf[pos]
+    if kind == 0:
+        return _r_int(buf, pos + 1)
+    if kind in (1, 2):
+        text, pos = _r_str(buf, pos + 1)
+        return (Decimal(text) if kind == 1 else int(text)), pos
+    raise PayloadError(f"unknown number kind {kind}")
+
+
+def _seq(write_item: Writer) -> Writer:
+    def write(out: bytearray, items: Any) -> None:
+        _w_uint(out, len(items))
+        for item in items:
+            write_item(out, item)
+
+    return write
+
+
+def _rseq(read_item: Reader) -> Reader:
+    def read(buf: bytes, pos: int) -> tuple[Any, int]:
+        count, pos = decode_varint(buf, pos)
+        items = []
+        for _ in range(count):
+            item, pos = read_item(buf, pos)
+            items.append(item)
+        return tuple(items), pos
+
+    return read
+
+
+def _tuple(*parts: tuple[Writer, Reader]) -> tuple[Writer, Reader]:
+    def write(out: bytearray, item: Any) -> None:
+        for (w, _), field in zip(parts, item, strict=True):
+            w(out, field)
+
+    def read(buf: bytes, pos: int) -> tuple[Any, int]:
+        fields = []
+        for _, r in parts:
+            field, pos = r(buf, pos)
+            fields.append(field)
+        return tuple(fields), pos
+
+    return write, read
+
+
+BYTES: Final = (_w_bytes, _r_bytes)
+INT: Final = (_w_int, _r_int)
+STR: Final = (_w_str, _r_str)
+NUM: Final = (_w_num, _r_num)
+_OBS_ITEM = _tuple(STR, NUM, INT)
+OBSERVED: Final = (_seq(_OBS_ITEM[0]), _rseq(_OBS_ITEM[1]))
+_VV_ITEM = _tuple(STR, INT)
+VV: Final = (_seq(_VV_ITEM[0]), _rseq(_VV_ITEM[1]))
+_KEY_OBS_ITEM = _tuple(BYTES, OBSERVED)
+KEY_OBSERVED: Final = (_seq(_KEY_OBS_ITEM[0]), _rseq(_KEY_OBS_ITEM[1]))
+
+# Tag bytes are part of the on-disk format: never renumber, only add.
+SCHEMAS: Final[dict[type, tuple[int, tuple[tuple[str, tuple[Writer, Reader]], ...]]]] = {
+    SetStr: (1, (("key", BYTES), ("data", BYTES), ("expire_at", INT), ("observed", OBSERVED))),
+    IncrStr: (2, (("key", BYTES), ("total", NUM))),
+    DelKey: (3, (("key", BYTES), ("vv", VV), ("observed", OBSERVED))),
+    SetExpire: (4, (("key", BYTES), ("expire_at", INT))),
+    Flush: (5, (("vv", VV), ("observed", KEY_OBSERVED))),
+}
+_BY_TAG = {tag: (cls, fields) for cls, (tag, fields) in SCHEMAS.items()}
+
+
+def encode_ops(ops: tuple[Op, ...]) -> bytes:
+    out = bytearray((PAYLOAD_VERSION,))
+    _w_uint(out, len(ops))
+    for op in ops:
+        tag, fields = SCHEMAS[type(op)]
+        out.append(tag)
+        for name, (write, _) in fields:
+            write(out, getattr(op, name))
+    return bytes(out)
+
+
+def decode_ops(payload: bytes) -> tuple[Op, ...]:
+    try:
+        if not payload or payload[0] != PAYLOAD_VERSION:
+            raise PayloadError(f"payload version {payload[:1]!r} is not {PAYLOAD_VERSION}")
+        count, pos = decode_varint(payload, 1)
+        ops: list[Op] = []
+        for _ in range(count):
+            entry = _BY_TAG.get(payload[pos])
+            if entry is None:
+                raise PayloadError(f"unknown op tag {payload[pos]} at byte {pos}")
+            cls, fields = entry
+            pos += 1
+            values = []
+            for _, (_, read) in fields:
+                value, pos = read(payload, pos)
+                values.append(value)
+            ops.append(cls(*values))
+        if pos != len(payload):
+            raise PayloadError(f"{len(payload) - pos} bytes after the last op")
+        return tuple(ops)
+    except (IndexError, ValueError) as exc:
+        if isinstance(exc, PayloadError):
+            raise
+        raise PayloadError(f"malformed payload: {exc}") from None

@@ -28,7 +28,8 @@ from binlog.snapshot import Snapshot, decode_snapshot
 
 log = logging.getLogger("binlog")
 
-_OWN_FILE = re.compile(r"^(binlog\.\d{20}\.seg|snapshot\.\d{20}\.snap|.*\.tmp)$")
+# Only names the binlog itself creates: the directory may hold other files.
+_OWN_FILE = re.compile(r"^(binlog\.\d{20}\.seg|snapshot\.\d{20}\.snap(\.tmp)?|MANIFEST\.tmp)$")
 
 
 @dataclass(slots=True, frozen=True)
@@ -85,7 +86,7 @@ def recover(
     """
     manifest = read_manifest(fs)
     if manifest is None:
-        leftovers = [n for n in fs.listdir() if n.endswith((".seg", ".snap"))]
+        leftovers = [n for n in fs.listdir() if _OWN_FILE.match(n) and not n.endswith(".tmp")]
         if leftovers:
             raise CorruptLog(MANIFEST, 0, f"missing, but the directory holds {leftovers[0]}")
         return Recovery(None)

@@ -208,7 +208,9 @@ class Binlog:
         if self._busy or self._error is not None or self._closed:
             return
         sync = self.options.fsync == "always" or self._sync_wanted
-        if not self._pending and not (sync and self._synced < self._written):
+        if not self._pending and (not sync or self._synced >= self._written):
+            if self._synced >= self._written:
+                self._sync_wanted = False  # already satisfied: no extra fsync later
             return
         data = b"".join(self._pending)
         self._pending = []

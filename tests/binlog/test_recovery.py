@@ -188,7 +188,8 @@ def test_files_the_manifest_does_not_list_are_removed_at_open(
     write_log(fs, [rec(1)])
     for name in (segment_name(999), "snapshot.00000000000000000005.snap", "MANIFEST.tmp"):
         fs.open_append(name).write(b"leftover")
-    fs.open_append("unrelated.txt").write(b"not ours")
+    for name in ("unrelated.txt", "other.tmp"):
+        fs.open_append(name).write(b"not ours")
     with caplog.at_level(logging.WARNING, "binlog"):
         assert recover(fs).removed == [
             "MANIFEST.tmp",
@@ -196,4 +197,4 @@ def test_files_the_manifest_does_not_list_are_removed_at_open(
             "snapshot.00000000000000000005.snap",
         ]
     assert "the manifest does not list" in caplog.text
-    assert fs.listdir() == [MANIFEST, SEG0, "unrelated.txt"]
+    assert fs.listdir() == [MANIFEST, SEG0, "other.tmp", "unrelated.txt"]

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 from collections import deque
+from typing import Any
 
 import hiredis
 
@@ -124,20 +125,28 @@ class RequestParser:
             return False
         reader = hiredis.Reader()
         reader.feed(buf, start, end - start)  # type: ignore[arg-type]  # any buffer works
-        gets, startswith, ready = reader.gets, buf.startswith, self._ready
-        pos = start
+        items: list[Any] = []
+        gets = reader.gets
         try:
             while (item := gets()) is not False:
-                frame = _canonical(item)
-                # hiredis reads more than Redis does (other reply types, any
-                # bulk terminator): only frames Redis reads the same way count.
-                if frame is None or not startswith(frame, pos):
-                    break
-                pos += len(frame)
-                if item:
-                    ready.append(item)
+                items.append(item)
         except hiredis.ProtocolError:
             pass
+        # hiredis reads more than Redis does (other reply types, any bulk
+        # terminator): only frames Redis reads the same way count. One
+        # comparison checks them all; only an odd frame costs one per frame.
+        frames = [_canonical(item) for item in items]
+        if None not in frames and buf.startswith(b"".join(frames), start):  # type: ignore[arg-type]
+            taken = len(items)
+            pos = start + sum(map(len, frames))  # type: ignore[arg-type]
+        else:
+            taken, pos = 0, start
+            for frame in frames:
+                if frame is None or not buf.startswith(frame, pos):
+                    break
+                taken += 1
+                pos += len(frame)
+        self._ready.extend([item for item in items[:taken] if item])
         self._pos = pos
         return pos > start
 

@@ -186,6 +186,11 @@ class Binlog:
     def closed(self) -> bool:
         return self._closed
 
+    @property
+    def error(self) -> OSError | None:
+        """The write/fsync error appends are refused for, until a retry succeeds."""
+        return self._error
+
     def _bind(self) -> asyncio.AbstractEventLoop:
         if self._loop is None:
             self._loop = asyncio.get_running_loop()

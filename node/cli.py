@@ -75,12 +75,23 @@ def server_subcommand(args: list[str]) -> int:
         os.environ["PYTHONMALLOC"] = "malloc"
         os.execv(sys.executable, [sys.executable, "-m", "node", "server", *args])
     _setup_logging(config)
+    from binlog import BinlogError, CorruptLog
     from node.core import Node
     from node.server import run
 
     try:
         run(Node(config))
-    except OSError as exc:
+    except CorruptLog as exc:
+        directory = os.path.join(config["dir"], "binlog")
+        print(
+            f"geokv: cannot load the binlog: {directory}/{exc.file}: corrupt at offset "
+            f"{exc.offset}: {exc.reason}. Check it with 'geokv binlog check {directory}'; "
+            f"'geokv binlog check --fix {directory}' repairs what can be repaired "
+            "(add --truncate-corrupt to drop the records after the damage).",
+            file=sys.stderr,
+        )
+        return 1
+    except (OSError, BinlogError) as exc:
         print(f"geokv: {exc}", file=sys.stderr)
         return 1
     return 0

@@ -58,6 +58,9 @@ class Node:
         self.request_shutdown: Callable[[], None] = lambda: None
         self._ops: list[Op] = []
         self._stamp = 0
+        # Called with each local op before it applies (a running snapshot saves the
+        # key's state first); a path applying peers' records must call it too.
+        self.before_write: Callable[[Op], None] | None = None
 
     # -- clients ------------------------------------------------------------------
 
@@ -116,6 +119,8 @@ class Node:
     def write(self, op: Op) -> None:
         stamp = self.next_stamp()
         touched = self._watched_by(op) if self.watchers else ()
+        if self.before_write is not None:
+            self.before_write(op)
         op.apply(self.keyspace, self.region, stamp)
         self._ops.append(op)
         self.dirty += 1
@@ -128,8 +133,16 @@ class Node:
         ops = tuple(self._ops)
         self._ops = []
         self.seq += 1
-        self.keyspace.note_applied(self.region, self._stamp + len(ops) - 1)
-        self.sink.append(Record(self.region, self.seq, self._stamp, ops))
+        ks = self.keyspace
+        ks.note_applied(self.region, self._stamp + len(ops) - 1)
+        ks.note_seq(self.region, self.seq)
+        applied = ks.applied
+        deps = (
+            tuple((o, s) for o, s in applied.items() if o != self.region)
+            if len(applied) > 1
+            else ()
+        )
+        self.sink.append(Record(self.region, self.seq, self._stamp, ops, deps))
 
     def delete(self, key: bytes) -> bool:
         """Observed-remove delete of one key; False when it did not exist."""

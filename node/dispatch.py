@@ -74,6 +74,10 @@ def dispatch(node: Node, client: Client, argv: list[bytes]) -> Any:
         return _reject(node, client, spec, denied)
     if _refused_when_oom(client, spec) and over_maxmemory(node):
         return _reject(node, client, spec, errors.OOM)
+    if _refused_when_disk_fails(client, spec):
+        failure = node.sink.write_error()
+        if failure is not None:
+            return _reject(node, client, spec, errors.misconf_aof(failure))
     if client.in_pubsub_context and spec.name not in _PUBSUB_ALLOWED:
         return _reject(node, client, spec, errors.pubsub_context(spec.name))
     if in_multi and spec.name not in _TXN_CONTROL:
@@ -134,6 +138,17 @@ def _refused_when_oom(client: Client, spec: CommandSpec) -> bool:
     if spec.name == "exec":
         return any(queued.is_denyoom for queued, _ in client.multi)
     return spec.name not in _OOM_EXEMPT_IN_MULTI
+
+
+def _refused_when_disk_fails(client: Client, spec: CommandSpec) -> bool:
+    """Redis 7.0 refuses writes, an EXEC of queued writes, and PING while the AOF fails."""
+    if spec.is_write or spec.name == "ping":
+        return True
+    return (
+        spec.name == "exec"
+        and client.multi is not None
+        and any(q.is_write for q, _ in client.multi)
+    )
 
 
 def _reject(

@@ -98,6 +98,8 @@ class Record:
     seq: int
     stamp: int
     ops: tuple[Op, ...]
+    # Per other origin, the highest seq the writer had applied (causal dependencies).
+    deps: tuple[tuple[str, int], ...] = ()
 
 
 def apply_record(ks: Keyspace, record: Record) -> None:
@@ -107,11 +109,18 @@ def apply_record(ks: Keyspace, record: Record) -> None:
         op.apply(ks, origin, stamp)
         stamp += 1
     ks.note_applied(origin, stamp - 1)
+    ks.note_seq(origin, record.seq)
 
 
 class EffectSink(Protocol):
     def append(self, record: Record) -> None:
         """Take ownership of a record that has been applied locally."""
+
+    def write_error(self) -> str | None:
+        """Why writes must be refused now (the log cannot be written), else None."""
+
+    def status(self) -> dict[str, object]:
+        """Persistence fields for INFO; empty when records are not persisted."""
 
 
 class MemorySink:
@@ -125,3 +134,9 @@ class MemorySink:
         self.records.append(record)
         if self.keep is not None and len(self.records) > 2 * self.keep:
             del self.records[: len(self.records) - self.keep]
+
+    def write_error(self) -> str | None:
+        return None
+
+    def status(self) -> dict[str, object]:
+        return {}

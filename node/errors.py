@@ -92,3 +92,8 @@ def subcommand_syntax(sub: bytes, container: str) -> str:
         _text(sub)[:128],
         container.upper(),
     )
+
+
+def misconf_aof(reason: str) -> str:
+    """Writes (and PING) refused while the log cannot be written (Redis 7.0's AOF error)."""
+    return "MISCONF Errors writing to the AOF file: " + reason

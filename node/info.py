@@ -100,6 +100,13 @@ def _memory(node: Node) -> list[Field]:
 
 
 def _persistence(node: Node) -> list[Field]:
+    # The binlog plays the AOF's part: its fields use the aof_* names, then geokv's binlog_*.
+    status = node.sink.status() or {
+        "aof_enabled": 0,
+        "aof_rewrite_in_progress": 0,
+        "aof_rewrite_scheduled": 0,
+        "aof_last_write_status": "ok",
+    }
     return [
         ("loading", 0),
         ("async_loading", 0),
@@ -107,10 +114,7 @@ def _persistence(node: Node) -> list[Field]:
         ("rdb_bgsave_in_progress", 0),
         ("rdb_last_save_time", int(node.started)),
         ("rdb_last_bgsave_status", "ok"),
-        ("aof_enabled", 0),
-        ("aof_rewrite_in_progress", 0),
-        ("aof_rewrite_scheduled", 0),
-        ("aof_last_write_status", "ok"),
+        *status.items(),
     ]
 
 

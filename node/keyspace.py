@@ -36,6 +36,8 @@ class Keyspace:
         self._expiry_heap: list[tuple[int, bytes]] = []
         # Highest stamp applied from each origin: what a delete here has observed.
         self.vv: dict[str, int] = {}
+        # Highest record seq applied from each origin: a local record's causal deps.
+        self.applied: dict[str, int] = {}
         # Called with a key found expired; the node turns it into a delete record.
         self.on_expired: Callable[[bytes], None] = self.remove
         self.expired_keys = 0
@@ -138,6 +140,18 @@ class Keyspace:
     def note_applied(self, origin: str, stamp: int) -> None:
         if stamp > self.vv.get(origin, -1):
             self.vv[origin] = stamp
+
+    def note_seq(self, origin: str, seq: int) -> None:
+        if seq > self.applied.get(origin, 0):
+            self.applied[origin] = seq
+
+    def restore(self, key: bytes, value: Value, visible: bool, expire_at: int) -> None:
+        """Install one key's saved state (loading a snapshot): no merge, no expiry check."""
+        if visible:
+            self.data[key] = value
+            self._set_expire(key, expire_at)
+        else:
+            self.tombs[key] = value
 
     # -- local removal and expiry ---------------------------------------------
 

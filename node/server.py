@@ -10,15 +10,19 @@ session's job.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ipaddress
 import logging
 import signal
 import ssl
 import time
+from collections import deque
 from typing import Any, cast
 
+from binlog import BinlogError
 from node.client import Client
 from node.core import Node
+from node.persistence import Persistence
 from node.session import Session
 
 log = logging.getLogger("geokv")
@@ -72,6 +76,9 @@ class RespProtocol(asyncio.Protocol):
         self.client: Client | None = None
         self.session: Session | None = None
         self._soft_since = 0.0
+        # Replies waiting for their records' fsync (appendfsync always), in order:
+        # (what to wait for, bytes, close after sending).
+        self._held: deque[tuple[asyncio.Future[None] | None, bytes, bool]] = deque()
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         # uvloop's transports implement asyncio.Transport without subclassing it.
@@ -108,15 +115,57 @@ class RespProtocol(asyncio.Protocol):
         if session is None or transport is None or client is None:
             return
         client.last_interaction = time.monotonic()
+        persistence = self.server.persistence
+        before = persistence.position if persistence is not None else 0
         out = session.receive(data)
+        ack = None
+        if persistence is not None and persistence.position != before:
+            ack = persistence.ack()
+        if ack is not None or self._held:
+            self._hold(ack, out, client.close_after_reply)
+            return
         if out:
             transport.write(out)
             self.check_output_limits()
         if client.close_after_reply:
             transport.close()
 
+    def _hold(self, ack: asyncio.Future[None] | None, out: bytes, close: bool) -> None:
+        self._held.append((ack, out, close))
+        if len(self._held) == 1:
+            self._release()
+
+    def _release(self, _: object = None) -> None:
+        """Send held replies in order, each once what it waits for is durable."""
+        held, transport = self._held, self.transport
+        while held:
+            ack, out, close = held[0]
+            if ack is not None and not ack.done():
+                ack.add_done_callback(self._release)
+                return
+            held.popleft()
+            if transport is None or transport.is_closing():
+                held.clear()
+                return
+            if ack is not None and (ack.cancelled() or ack.exception() is not None):
+                # Never acknowledge what was not written: drop the replies and close.
+                log.warning("closing client: its writes could not be made durable")
+                held.clear()
+                transport.close()
+                return
+            if out:
+                transport.write(out)
+                self.check_output_limits()
+            if close:
+                held.clear()
+                transport.close()
+                return
+
     def _push(self, data: bytes) -> None:
         if self.transport is None or self.transport.is_closing():
+            return
+        if self._held:
+            self._hold(None, data, False)  # keeps its place behind held replies
             return
         self.server.node.stats.net_output_bytes += len(data)
         self.transport.write(data)
@@ -160,8 +209,9 @@ class RespProtocol(asyncio.Protocol):
 
 
 class Server:
-    def __init__(self, node: Node) -> None:
+    def __init__(self, node: Node, persistence: Persistence | None = None) -> None:
         self.node = node
+        self.persistence = persistence
         self.protocols: set[RespProtocol] = set()
         self.listeners: list[asyncio.AbstractServer] = []
         self._stopping = asyncio.Event()
@@ -245,6 +295,8 @@ class Server:
             while node.keyspace.expire_due(node.now_ms, 200) == 200 and time.monotonic() < deadline:
                 pass
             node.commit()
+            if self.persistence is not None:
+                self.persistence.tick()
             node.collect_garbage()
             node.stats.sample(time.monotonic())
             self._close_idle()
@@ -279,15 +331,21 @@ class Server:
         for listener in self.listeners:
             listener.close()
         self.node.commit()
-        flush = getattr(self.node.sink, "flush", None)
-        if flush is not None:
-            flush()
+        persistence = self.persistence
+        if persistence is not None:
+            # Replies held for an fsync go out before their connections close.
+            with contextlib.suppress(BinlogError, TimeoutError):
+                await asyncio.wait_for(persistence.log.durable(persistence.log.end), 5.0)
         for proto in list(self.protocols):
             if proto.transport is not None:
                 proto.transport.close()
         deadline = time.monotonic() + 2.0
         while self.protocols and time.monotonic() < deadline:
             await asyncio.sleep(0.01)
+        if self._cron_task is not None:
+            self._cron_task.cancel()
+        if persistence is not None:
+            await persistence.close()
         log.info("bye")
 
 
@@ -301,7 +359,9 @@ def run(node: Node) -> None:
         pass
 
     async def main() -> None:
-        server = Server(node)
+        # Recovery comes before listening: no client sees a half-loaded keyspace.
+        persistence = Persistence.open(node) if node.config["appendonly"] else None
+        server = Server(node, persistence)
         await server.start()
         await server.serve()
 

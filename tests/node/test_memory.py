@@ -15,14 +15,14 @@ from node.client import Client
 from node.config import Config
 from node.core import Node
 from node.dispatch import dispatch
-from node.effects import Record
+from node.effects import MemorySink, Record
 from node.reply import Error
 
 MB = 1024 * 1024
 OOM = "OOM command not allowed when used memory > 'maxmemory'."
 
 
-class DiscardSink:
+class DiscardSink(MemorySink):
     """Keeps no records, so freed keys are really freed."""
 
     def append(self, record: Record) -> None:

@@ -1,0 +1,301 @@
+"""The binlog as the node's persistence (the role of Redis's AOF).
+
+Owns the effect sink that turns each committed record into a binlog record,
+recovery of the keyspace at start (snapshot, then the records after it),
+what a reply must wait for under `appendfsync always`, snapshots taken while
+writes continue, and the orderly close at shutdown. Must not know sockets,
+sessions or replies: the server asks `ack()` what to wait for.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import time
+from collections import deque
+from dataclasses import replace
+
+from binlog import (
+    Binlog,
+    BinlogError,
+    CorruptLog,
+    Entry,
+    LogRecord,
+    Options,
+    RealFS,
+    Retention,
+    Snapshot,
+)
+from binlog.fs import FileSystem
+from binlog.manifest import read_manifest
+from binlog.snapshot import decode_snapshot
+from node.codec import PayloadError, decode_ops, encode_ops
+from node.config import Config
+from node.core import Node
+from node.effects import Op, Record, apply_record
+from node.snapshot import encode_header, encode_key, entry_of, load
+
+log = logging.getLogger("geokv")
+
+# Keys serialized per loop iteration while a snapshot runs next to the workload.
+SNAPSHOT_CHUNK = 2000
+
+
+def binlog_dir(config: Config) -> str:
+    return os.path.join(config["dir"], "binlog")
+
+
+def options_from(config: Config) -> Options:
+    return Options(
+        fsync=config["appendfsync"],
+        segment_bytes=config["binlog-segment-size"],
+        retention=Retention(config["binlog-history-size"], config["binlog-history-seconds"]),
+    )
+
+
+def strerror(error: OSError) -> str:
+    """What Redis prints for a failed AOF write: strerror(errno)."""
+    return os.strerror(error.errno) if error.errno else str(error)
+
+
+def read_snapshot(fs: FileSystem) -> Snapshot | None:
+    """The snapshot the manifest names (read before the log, so records replay onto it)."""
+    manifest = read_manifest(fs)
+    if manifest is None or manifest.snapshot is None:
+        return None
+    return decode_snapshot(fs.read(manifest.snapshot.name), manifest.snapshot.name)
+
+
+def to_record(entry: Entry) -> Record:
+    r = entry.record
+    try:
+        ops = decode_ops(r.payload)
+    except PayloadError as exc:
+        raise CorruptLog(f"record at position {entry.position}", 0, str(exc)) from None
+    return Record(r.origin, r.seq, r.hlc, ops, tuple(r.deps.items()))
+
+
+class Persistence:
+    """Open with `Persistence.open(node)` before serving; it becomes `node.sink`."""
+
+    def __init__(self, node: Node, binlog: Binlog, fs: FileSystem) -> None:
+        self.node = node
+        self.log = binlog
+        self.fs = fs
+        # End position of the last record appended: what a reply waits for.
+        self.position = binlog.end
+        self._backlog: deque[LogRecord] = deque()
+        snapshot = binlog.recovery.snapshot
+        self._snapshot_base = 0 if snapshot is None else snapshot.position
+        self._snapshot_task: asyncio.Task[None] | None = None
+        self.snapshot_keys = 0
+        self._ack_position = -1
+        self._ack: asyncio.Future[None] | None = None
+        self._opened_policy = binlog.options.fsync
+        self._last_forced_sync = 0.0
+        node.config.on_change(self._config_changed)
+
+    @classmethod
+    def open(cls, node: Node, fs: FileSystem | None = None) -> Persistence:
+        """Recover the keyspace from the log (blocking); raises CorruptLog on damage."""
+        fs = fs or RealFS(binlog_dir(node.config))
+        ks = node.keyspace
+        started = time.monotonic()
+        snapshot = read_snapshot(fs)
+        keys = 0
+        if snapshot is not None:
+            keys = load(ks, snapshot.payload)
+            for origin, seq in snapshot.vv.items():
+                ks.note_seq(origin, seq)
+        binlog = Binlog.open(
+            fs, options_from(node.config), lambda entry: apply_record(ks, to_record(entry))
+        )
+        rec = binlog.recovery
+        node.seq = rec.vv.get(node.region, 0)
+        for origin, seq in rec.vv.items():
+            ks.note_seq(origin, seq)
+        node.hlc.observe(max([rec.max_hlc, *ks.vv.values()]))
+        log.info(
+            "binlog: loaded %d keys from the snapshot and replayed %d records in %.3f s",
+            keys,
+            rec.records,
+            time.monotonic() - started,
+        )
+        if rec.truncated is not None:
+            name, offset, reason = rec.truncated
+            log.warning("binlog: torn tail of %s truncated at offset %d (%s)", name, offset, reason)
+        persistence = cls(node, binlog, fs)
+        node.sink = persistence
+        return persistence
+
+    # -- the effect sink ----------------------------------------------------------
+
+    def append(self, record: Record) -> None:
+        """Queue the record in the log; while the log refuses appends, hold it in memory.
+
+        Writes from clients are refused first (MISCONF); what still arrives here
+        then is the node's own housekeeping (expiry deletes), written on recovery.
+        """
+        entry = LogRecord(
+            record.origin, record.seq, record.stamp, encode_ops(record.ops), dict(record.deps)
+        )
+        if self._backlog and not self._drain():
+            self._backlog.append(entry)
+            return
+        try:
+            self.position = self.log.append(entry)
+        except BinlogError:
+            self._backlog.append(entry)
+
+    def _drain(self) -> bool:
+        backlog = self._backlog
+        while backlog:
+            try:
+                self.position = self.log.append(backlog[0])
+            except BinlogError:
+                return False
+            backlog.popleft()
+        return True
+
+    def write_error(self) -> str | None:
+        error = self.log.error
+        if error is not None:
+            return strerror(error)
+        if self._backlog:
+            self._drain()
+        return None
+
+    def status(self) -> dict[str, object]:
+        stats = self.log.stats()
+        return {
+            "aof_enabled": 1,
+            "aof_rewrite_in_progress": int(self._snapshot_task is not None),
+            "aof_rewrite_scheduled": 0,
+            "aof_last_bgrewrite_status": stats["binlog_last_snapshot_status"],
+            "aof_last_write_status": "ok" if self.log.error is None else "err",
+            "aof_current_size": stats["binlog_size"],
+            "aof_buffer_length": stats["binlog_pending_bytes"],
+            **stats,
+            "binlog_backlog_records": len(self._backlog),
+            "binlog_snapshot_keys": self.snapshot_keys,
+        }
+
+    # -- acknowledgements ---------------------------------------------------------------
+
+    def ack(self) -> asyncio.Future[None] | None:
+        """What replies to writes made so far must wait for: under `always`, the fsync
+        of every record appended; None when they may go at once."""
+        if self.node.config["appendfsync"] != "always":
+            return None
+        position = self.position
+        if position <= self.log.view.synced:
+            return None
+        # One future per batch, shared by every connection waiting on it.
+        if position != self._ack_position or self._ack is None:
+            self._ack_position = position
+            self._ack = self.log.durable(position)
+        return self._ack
+
+    # -- periodic work ------------------------------------------------------------------
+
+    def tick(self) -> None:
+        """From the server's cron: retry held records, fsync policy changes, snapshots."""
+        if self._backlog and self.log.error is None:
+            self._drain()
+        now = time.monotonic()
+        if (
+            self.node.config["appendfsync"] == "everysec"
+            and self._opened_policy != "everysec"
+            and now - self._last_forced_sync >= 1.0
+            and self.log.error is None
+        ):
+            # Opened with another policy: the binlog has no once-a-second timer.
+            self._last_forced_sync = now
+            self.log.durable(self.log.end).add_done_callback(_ignore_failure)
+        every = self.node.config["binlog-snapshot-every"]
+        if every and self.log.end - self._snapshot_base >= every:
+            self.start_snapshot()
+
+    def start_snapshot(self) -> bool:
+        if self._snapshot_task is not None or self._backlog or self.log.error is not None:
+            return False
+        self._snapshot_task = asyncio.get_running_loop().create_task(self._snapshot_guarded())
+        return True
+
+    async def _snapshot_guarded(self) -> None:
+        try:
+            await self.snapshot()
+        except (BinlogError, OSError) as exc:
+            log.warning("binlog: snapshot failed: %s", exc)
+        finally:
+            self._snapshot_task = None
+
+    async def snapshot(self, chunk: int = SNAPSHOT_CHUNK) -> None:
+        """Save the keyspace as of the log's current end P while writes go on.
+
+        Keys are serialized a chunk per loop iteration; a write to a key not
+        saved yet first saves the key's state (copy on first write), so every
+        key is saved as it was at P and the records from P on replay exactly.
+        """
+        node = self.node
+        ks = node.keyspace
+        position = self.log.end
+        vv = dict(ks.applied)
+        stamps = dict(ks.vv)
+        keys = [*ks.data, *ks.tombs]
+        pending = set(keys)
+        out = bytearray()
+        count = 0
+
+        def save(key: bytes) -> None:
+            nonlocal count
+            if key in pending:
+                pending.discard(key)
+                entry = entry_of(ks, key)
+                if entry is not None:
+                    encode_key(out, key, *entry)
+                    count += 1
+
+        def before_write(op: Op) -> None:
+            key = getattr(op, "key", None)
+            for k in list(pending) if key is None else (key,):
+                save(k)
+
+        node.before_write = before_write
+        try:
+            for i in range(0, len(keys), chunk):
+                for key in keys[i : i + chunk]:
+                    save(key)
+                await asyncio.sleep(0)
+        finally:
+            node.before_write = None
+        await self.log.write_snapshot(encode_header(stamps, count) + bytes(out), vv, position)
+        self._snapshot_base = position
+        self.snapshot_keys = count
+        log.info("binlog: snapshot of %d keys at position %d", count, position)
+
+    # -- shutdown -----------------------------------------------------------------------
+
+    async def close(self) -> None:
+        """Write what is held, snapshot if anything was written since the last one, close."""
+        if self._snapshot_task is not None:
+            await asyncio.wait([self._snapshot_task])
+        self._drain()
+        if self.log.error is None and self.log.end > self._snapshot_base:
+            try:
+                await self.snapshot(chunk=50_000)
+            except (BinlogError, OSError) as exc:
+                log.warning("binlog: snapshot at shutdown failed: %s", exc)
+        await self.log.close()
+        if self._backlog:
+            log.warning("binlog: %d records could not be written", len(self._backlog))
+
+    def _config_changed(self, name: str, value: object) -> None:
+        if name == "appendfsync":
+            self.log.options = replace(self.log.options, fsync=value)  # type: ignore[arg-type]
+
+
+def _ignore_failure(fut: asyncio.Future[None]) -> None:
+    if not fut.cancelled():
+        fut.exception()  # a failure is reported by write_error(); only mark it retrieved

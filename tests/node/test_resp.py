@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import random
+import tracemalloc
 from typing import Any
 
 import pytest
@@ -112,6 +113,20 @@ def test_bulk_larger_than_the_fast_window_and_pipelines_across_it() -> None:
     assert error is None
     assert commands[0] == [b"SET", b"k", big]
     assert commands[1:] == [[b"GET", b"k"]] * 5000
+
+
+@pytest.mark.parametrize(
+    "header", [b"*", b"*1\r\n*", b"*1\r\n$1\r\na\r\n~", b"*2\r\n>", b"*1\r\n|"]
+)
+def test_a_huge_aggregate_count_allocates_nothing(header: bytes) -> None:
+    # hiredis would size a list by the count before any element arrives.
+    tracemalloc.start()
+    try:
+        parse(header + b"100000000\r\n")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 10 * 1024 * 1024
 
 
 # -- inline commands ------------------------------------------------------------------

@@ -40,10 +40,10 @@ def run(coro: Callable[[], Coroutine[Any, Any, None]]) -> None:
 
 
 def open_node(
-    fs: FileSystem, clock: ManualClock | None = None, region: str = "eu"
+    fs: FileSystem, clock: ManualClock | None = None, region: str = "eu", fsync: str = "always"
 ) -> tuple[Node, Client, Persistence]:
     config = Config()
-    config.set_many([("region-id", region), ("appendfsync", "always")], at_start=True)
+    config.set_many([("region-id", region), ("appendfsync", fsync)], at_start=True)
     node = Node(config, clock=clock or ManualClock())
     persistence = Persistence.open(node, fs)
     client = Client()
@@ -372,5 +372,29 @@ def test_a_failed_fsync_sends_no_reply_and_closes_the_connection() -> None:
             await asyncio.sleep(0.01)
         assert transport.closed and transport.sent == []
         fs.fail_fsyncs = False
+
+    run(scenario)
+
+
+def test_a_power_cut_under_everysec_loses_at_most_about_a_second() -> None:
+    async def scenario() -> None:
+        fs = MemoryFS()
+        node, client, p = open_node(fs, fsync="everysec")
+        acked: list[tuple[bytes, float]] = []
+        loop = asyncio.get_running_loop()
+        start = loop.time()
+        i = 0
+        while loop.time() - start < 2.5 and i < 100_000:
+            assert dispatch(node, client, [b"SET", b"k%d" % i, b"v"]) == OK
+            assert p.ack() is None, "everysec replies at once"
+            acked.append((b"k%d" % i, loop.time()))
+            i += 1
+            await asyncio.sleep(0.002)
+        cut = loop.time()
+        again, again_client, _ = open_node(fs.crash(), fsync="everysec")
+        for key, at in acked:
+            if at <= cut - 1.5:
+                assert dispatch(again, again_client, [b"GET", key]) == b"v", key
+        assert fs.fsyncs >= 2, "the binlog fsynced about once a second"
 
     run(scenario)

@@ -119,6 +119,17 @@ def _tuple(*parts: tuple[Writer, Reader]) -> tuple[Writer, Reader]:
     return write, read
 
 
+def _w_bool(out: bytearray, flag: bool) -> None:
+    out.append(1 if flag else 0)
+
+
+def _r_bool(buf: bytes, pos: int) -> tuple[bool, int]:
+    if buf[pos] > 1:
+        raise PayloadError(f"boolean byte {buf[pos]} at {pos}")
+    return buf[pos] == 1, pos + 1
+
+
+BOOL: Final = (_w_bool, _r_bool)
 BYTES: Final = (_w_bytes, _r_bytes)
 INT: Final = (_w_int, _r_int)
 STR: Final = (_w_str, _r_str)
@@ -133,7 +144,7 @@ KEY_OBSERVED: Final = (_seq(_KEY_OBS_ITEM[0]), _rseq(_KEY_OBS_ITEM[1]))
 # Tag bytes are part of the on-disk format: never renumber, only add.
 SCHEMAS: Final[dict[type, tuple[int, tuple[tuple[str, tuple[Writer, Reader]], ...]]]] = {
     SetStr: (1, (("key", BYTES), ("data", BYTES), ("expire_at", INT), ("observed", OBSERVED))),
-    IncrStr: (2, (("key", BYTES), ("total", NUM))),
+    IncrStr: (2, (("key", BYTES), ("total", NUM), ("fresh", BOOL))),
     DelKey: (3, (("key", BYTES), ("vv", VV), ("observed", OBSERVED))),
     SetExpire: (4, (("key", BYTES), ("expire_at", INT))),
     Flush: (5, (("vv", VV), ("observed", KEY_OBSERVED))),

@@ -35,10 +35,17 @@ class SetStr:
 
 @dataclass(slots=True)
 class IncrStr:
-    """The origin region's cumulative contribution to a counter is now `total`."""
+    """The origin region's cumulative contribution to a counter is now `total`.
+
+    `fresh`: the origin held no contribution of its own for the key (never had
+    one, or collected the key's tombstone), so `total` starts from zero and any
+    older baseline for the origin no longer applies. Without it, a replay or a
+    peer still holding the tombstone would subtract that stale baseline.
+    """
 
     key: bytes
     total: Num
+    fresh: bool = False
 
     def apply(self, ks: Keyspace, origin: str, stamp: int) -> None:
         ks.merge_incr_str(self, origin, stamp)

@@ -72,13 +72,14 @@ class Keyspace:
 
     # -- merge entry points (called by effect ops) --------------------------
 
-    def own_total(self, key: bytes) -> int | Decimal:
-        """This region's cumulative counter contribution, tombstones included:
-        a counter deleted here continues from its total, so peers that kept the
-        key (an increment the delete did not observe) compute the same value."""
+    def own_total(self, key: bytes) -> int | Decimal | None:
+        """This region's cumulative counter contribution, tombstones included
+        (None when it has none): a counter deleted here continues from its total,
+        so peers that kept the key (an increment the delete did not observe)
+        compute the same value."""
         value = self.data.get(key) or self.tombs.get(key)
         if value is None or value.counter is None:
-            return 0
+            return None
         return value.counter.own_total(self.region)
 
     def _for_write(self, key: bytes) -> Value:
@@ -102,7 +103,7 @@ class Keyspace:
 
     def merge_incr_str(self, op: IncrStr, origin: str, stamp: int) -> None:
         value = self._for_write(op.key)
-        value.incr(op.total, stamp, origin)
+        value.incr(op.total, stamp, origin, op.fresh)
         self._settle(op.key, value)
 
     def merge_del(self, op: DelKey, stamp: int) -> None:

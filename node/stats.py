@@ -65,9 +65,7 @@ class Stats:
 
     def sample(self, now: float) -> None:
         """Called every cron tick: the window INFO's instantaneous_* rates average over."""
-        self.samples.append(
-            (now, self.total_commands, self.net_input_bytes, self.net_output_bytes)
-        )
+        self.samples.append((now, self.total_commands, self.net_input_bytes, self.net_output_bytes))
 
     def rates(self) -> tuple[float, float, float]:
         """Commands per second and input/output bytes per second over the sampled window."""

@@ -27,10 +27,15 @@ class Counter:
         self.contrib: dict[str, tuple[Num, int]] = {}
         self.baseline: dict[str, tuple[Num, int]] = {}
 
-    def add(self, region: str, total: Num, stamp: int) -> None:
+    def add(self, region: str, total: Num, stamp: int, fresh: bool = False) -> None:
         current = self.contrib.get(region)
         if current is None or stamp >= current[1]:
             self.contrib[region] = (total, stamp)
+        base = self.baseline.get(region)
+        # Only a baseline older than the fresh start is stale; one a later delete
+        # took (it observed this very contribution) must stay, for idempotence.
+        if fresh and base is not None and base[1] < stamp:
+            del self.baseline[region]
 
     def reset(self, observed: Observed) -> None:
         for region, total, stamp in observed:
@@ -56,9 +61,10 @@ class Counter:
                 live = True
         return total, live
 
-    def own_total(self, region: str) -> Num:
+    def own_total(self, region: str) -> Num | None:
+        """The region's cumulative contribution, or None when it has none."""
         current = self.contrib.get(region)
-        return 0 if current is None else current[0]
+        return None if current is None else current[0]
 
 
 class StrValue:
@@ -81,8 +87,8 @@ class StrValue:
         if observed:
             self._counter().reset(observed)
 
-    def incr(self, total: Num, stamp: int, region: str) -> None:
-        self._counter().add(region, total, stamp)
+    def incr(self, total: Num, stamp: int, region: str, fresh: bool = False) -> None:
+        self._counter().add(region, total, stamp, fresh)
 
     def mask(self, vv: dict[str, int], observed: Observed) -> None:
         """Observed-remove: drop what a delete that had seen `vv` had seen."""

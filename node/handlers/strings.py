@@ -332,6 +332,11 @@ def setrange(node: Node, client: Client, argv: list[bytes]) -> Any:
 # -- counters ------------------------------------------------------------------------------
 
 
+def _add_contribution(node: Node, key: bytes, amount: int | Decimal) -> None:
+    own = node.keyspace.own_total(key)
+    node.write(IncrStr(key, amount if own is None else own + amount, fresh=own is None))
+
+
 def _incr_by(node: Node, key: bytes, amount: int) -> int:
     """incrDecrCommand: add to this region's contribution, so concurrent INCRs all count."""
     current = lookup_str(node, key)
@@ -339,7 +344,7 @@ def _incr_by(node: Node, key: bytes, amount: int) -> int:
     result = value + amount
     if result < INT64_MIN or result > INT64_MAX:
         raise CommandError(OVERFLOW)
-    node.write(IncrStr(key, node.keyspace.own_total(key) + amount))
+    _add_contribution(node, key, amount)
     return result
 
 
@@ -388,6 +393,6 @@ def incrbyfloat(node: Node, client: Client, argv: list[bytes]) -> Any:
     # Past the long double range Redis's sum is Infinity.
     if not result.is_finite() or abs(result) > LDBL_MAX:
         raise CommandError(NAN_OR_INF)
-    node.write(IncrStr(key, node.keyspace.own_total(key) + amount))
+    _add_contribution(node, key, amount)
     # Answer what GET will answer: the merged value as the CRDT formats it.
     return visible(lookup_str(node, key))

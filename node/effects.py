@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
-from node.crdt.strings import Num, Observed
+from node.crdt.base import MembersObserved, Num, Observed
 
 if TYPE_CHECKING:
     from node.keyspace import Keyspace
@@ -53,11 +53,14 @@ class IncrStr:
 
 @dataclass(slots=True)
 class DelKey:
-    """Observed-remove delete: removes what the deleting region had seen (`vv`)."""
+    """Observed-remove delete: removes what the deleting region had seen (`vv`),
+    with the counter contributions it saw: of the value (`observed`) and of each
+    member of a collection (`members`), so unobserved increments survive."""
 
     key: bytes
     vv: tuple[tuple[str, int], ...]
     observed: Observed = ()
+    members: MembersObserved = ()
 
     def apply(self, ks: Keyspace, origin: str, stamp: int) -> None:
         ks.merge_del(self, stamp)
@@ -78,13 +81,14 @@ class SetExpire:
 class Flush:
     """FLUSHALL/FLUSHDB: removes every key the flushing region had seen.
 
-    `observed` holds the counter contributions the flushing region saw, per
-    counter key: every region must reset counters by the origin's view, not
-    by whatever it has applied itself.
+    `observed` and `members` hold the counter contributions the flushing region
+    saw, per key (as in DelKey): every region must reset counters by the
+    origin's view, not by whatever it has applied itself.
     """
 
     vv: tuple[tuple[str, int], ...]
     observed: tuple[tuple[bytes, Observed], ...] = ()
+    members: tuple[tuple[bytes, MembersObserved], ...] = ()
 
     def apply(self, ks: Keyspace, origin: str, stamp: int) -> None:
         ks.merge_flush(self, stamp)

@@ -2,11 +2,13 @@
 
 Owns the maps from key to value and to expiry time, the merge entry points
 that effect ops call, lazy and active expiry, and SCAN cursors. Every visible
-key maps to a value object in `data`. A value a delete made invisible moves to
-`tombs` with its CRDT metadata (register stamp, counter contributions), because
-a write from another region that the delete had not observed must still merge
-with exactly that metadata; `collect` drops tombstones once that cannot happen.
-Must not know commands, clients, records' transport or the binlog.
+key maps to its value object in `data`. Everything else a key holds lives in
+`others`, by type: a value a delete made invisible (a tombstone, with the CRDT
+metadata a write the delete had not observed must still merge with), and the
+value of another type that concurrent writes in two regions created (SET in
+one, SADD in the other). Among a key's visible values the one with the newest
+dot is shown, in every region alike; `collect` drops tombstones once no write
+can need them. Must not know commands, clients, records' transport or the binlog.
 """
 
 from __future__ import annotations
@@ -16,14 +18,16 @@ import itertools
 import random
 from collections.abc import Callable, Iterator
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
+from node.crdt.base import CrdtValue
 from node.crdt.strings import StrValue
 
 if TYPE_CHECKING:
     from node.effects import DelKey, Flush, IncrStr, SetExpire, SetStr
 
-Value = StrValue
+Value = CrdtValue
+V = TypeVar("V", bound=CrdtValue)
 _SCAN_SNAPSHOTS = 32
 
 
@@ -31,7 +35,7 @@ class Keyspace:
     def __init__(self, region: str) -> None:
         self.region = region
         self.data: dict[bytes, Value] = {}
-        self.tombs: dict[bytes, Value] = {}
+        self.others: dict[bytes, dict[bytes, Value]] = {}
         self.expires: dict[bytes, int] = {}
         self._expiry_heap: list[tuple[int, bytes]] = []
         # Highest stamp applied from each origin: what a delete here has observed.
@@ -72,47 +76,91 @@ class Keyspace:
 
     # -- merge entry points (called by effect ops) --------------------------
 
+    def typed(self, key: bytes, cls: type[V]) -> V | None:
+        """The key's value of one type, shown or not (tombstone, or losing a type conflict)."""
+        value = self.data.get(key)
+        if type(value) is cls:
+            return value
+        hidden = self.others.get(key)
+        found = None if hidden is None else hidden.get(cls.TYPE)
+        return found if type(found) is cls else None
+
+    def values_of(self, key: bytes) -> list[tuple[Value, bool]]:
+        """Everything the key holds, as (value, shown)."""
+        shown = self.data.get(key)
+        out = [] if shown is None else [(shown, True)]
+        out.extend((value, False) for value in self.others.get(key, {}).values())
+        return out
+
     def own_total(self, key: bytes) -> int | Decimal | None:
         """This region's cumulative counter contribution, tombstones included
         (None when it has none): a counter deleted here continues from its total,
         so peers that kept the key (an increment the delete did not observe)
         compute the same value."""
-        value = self.data.get(key) or self.tombs.get(key)
+        value = self.typed(key, StrValue)
         if value is None or value.counter is None:
             return None
         return value.counter.own_total(self.region)
 
-    def _for_write(self, key: bytes) -> Value:
-        value = self.data.get(key)
-        if value is None:
-            value = self.tombs.pop(key, None) or StrValue()
-            self.data[key] = value
-        return value
+    def for_write(self, key: bytes, cls: type[V]) -> V:
+        """The key's value of type `cls` for an op to merge into (created if new).
 
-    def _settle(self, key: bytes, value: Value) -> None:
-        """Keep a value that merged into invisibility as a tombstone."""
-        if value.get() is None:
-            self.remove(key)
-            self.tombs[key] = value
+        Call `settle(key, value)` after merging: it decides what the key shows.
+        """
+        value = self.data.get(key)
+        if value is None and key not in self.others:
+            new = self.data[key] = cls()
+            return new
+        if type(value) is cls:
+            return value
+        hidden = self.others.setdefault(key, {})
+        found = hidden.get(cls.TYPE)
+        if type(found) is cls:
+            return found
+        created = cls()
+        hidden[cls.TYPE] = created
+        return created
+
+    def settle(self, key: bytes, value: Value) -> None:
+        if self.data.get(key) is value and key not in self.others and value.visible():
+            return  # the common case: the shown value merged and is still shown
+        self._elect(key)
+
+    def _elect(self, key: bytes) -> None:
+        """Show the visible value with the newest dot; keep the rest in `others`."""
+        pool = self.others.pop(key, {})
+        shown = self.data.pop(key, None)
+        if shown is not None:
+            pool[shown.TYPE] = shown
+        live = [value for value in pool.values() if value.visible()]
+        if live:
+            winner = max(live, key=lambda value: value.latest())
+            self.data[key] = winner
+            del pool[winner.TYPE]
+        else:
+            self.expires.pop(key, None)
+        if pool:
+            self.others[key] = pool
 
     def merge_set_str(self, op: SetStr, origin: str, stamp: int) -> None:
-        value = self._for_write(op.key)
+        value = self.for_write(op.key, StrValue)
         value.write(op.data, stamp, origin, op.observed)
         self._set_expire(op.key, op.expire_at)
-        self._settle(op.key, value)
+        self.settle(op.key, value)
 
     def merge_incr_str(self, op: IncrStr, origin: str, stamp: int) -> None:
-        value = self._for_write(op.key)
+        value = self.for_write(op.key, StrValue)
         value.incr(op.total, stamp, origin, op.fresh)
-        self._settle(op.key, value)
+        self.settle(op.key, value)
 
     def merge_del(self, op: DelKey, stamp: int) -> None:
-        value = self.data.get(op.key) or self.tombs.get(op.key)
-        if value is None:
+        held = self.values_of(op.key)
+        if not held:
             return
-        value.mask(dict(op.vv), op.observed)
-        if op.key in self.data:
-            self._settle(op.key, value)
+        vv = dict(op.vv)
+        for value, _ in held:
+            value.mask(vv, op.observed, op.members)
+        self._elect(op.key)
 
     def merge_expire(self, op: SetExpire, stamp: int) -> None:
         if op.key in self.data:
@@ -121,21 +169,29 @@ class Keyspace:
     def merge_flush(self, op: Flush, stamp: int) -> None:
         vv = dict(op.vv)
         observed = dict(op.observed)
-        for key in list(self.data):
-            value = self.data[key]
-            value.mask(vv, observed.get(key, ()))
-            self._settle(key, value)
+        members = dict(op.members)
+        for key in {*self.data, *self.others}:
+            for value, _ in self.values_of(key):
+                value.mask(vv, observed.get(key, ()), members.get(key, ()))
+            self._elect(key)
 
     def collect(self) -> int:
-        """Drop every tombstone; returns how many.
+        """Drop every tombstone (invisible value); returns how many.
 
         Safe only when no write that a delete did not observe can still arrive:
         today, a node without peers. The replicator will call a stability-aware
         variant (a tombstone goes once every region has seen its delete and
-        everything concurrent with it).
+        everything concurrent with it). Visible values hidden by a type
+        conflict stay: they are data, not tombstones.
         """
-        dropped = len(self.tombs)
-        self.tombs.clear()
+        dropped = 0
+        for key in list(self.others):
+            hidden = self.others[key]
+            for kind in [kind for kind, value in hidden.items() if not value.visible()]:
+                del hidden[kind]
+                dropped += 1
+            if not hidden:
+                del self.others[key]
         return dropped
 
     def note_applied(self, origin: str, stamp: int) -> None:
@@ -152,7 +208,7 @@ class Keyspace:
             self.data[key] = value
             self._set_expire(key, expire_at)
         else:
-            self.tombs[key] = value
+            self.others.setdefault(key, {})[value.TYPE] = value
 
     # -- local removal and expiry ---------------------------------------------
 

@@ -34,7 +34,7 @@ from node.codec import PayloadError, decode_ops, encode_ops
 from node.config import Config
 from node.core import Node
 from node.effects import Op, Record, apply_record
-from node.snapshot import encode_header, encode_key, entry_of, load
+from node.snapshot import encode_header, encode_key, keys_of, load
 
 log = logging.getLogger("geokv")
 
@@ -243,7 +243,7 @@ class Persistence:
         position = self.log.end
         vv = dict(ks.applied)
         stamps = dict(ks.vv)
-        keys = [*ks.data, *ks.tombs]
+        keys = keys_of(ks)
         pending = set(keys)
         out = bytearray()
         count = 0
@@ -252,10 +252,7 @@ class Persistence:
             nonlocal count
             if key in pending:
                 pending.discard(key)
-                entry = entry_of(ks, key)
-                if entry is not None:
-                    encode_key(out, key, *entry)
-                    count += 1
+                count += encode_key(ks, out, key)
 
         def before_write(op: Op) -> None:
             key = getattr(op, "key", None)

@@ -1,33 +1,90 @@
 """Keyspace state to bytes and back: the payload of a binlog snapshot.
 
 Owns the snapshot payload format (documented in docs/binlog.md): a version
-byte, the applied stamp vector, a key count, then each key's full CRDT state
-(register data/stamp/region, counter contributions and baselines, expiry,
-visible or tombstone). Built from the effect codec's field writers and
-readers so numbers, strings and vectors are encoded one way only.
-Must not know files, the binlog, or when snapshots are taken.
+byte, the applied stamp vector, an entry count, then per entry a key, whether
+it is shown, its type tag, the type's full CRDT state and its expiry. A key
+holding values of several types (a tombstone, a type conflict) has one entry
+per value. Each value type registers its state codec in `STATE_CODECS`, built
+from the effect codec's field writers and readers so numbers, strings and
+vectors are encoded one way only. Must not know files, the binlog, or when
+snapshots are taken.
 """
 
 from __future__ import annotations
 
-from typing import Final
+from collections.abc import Callable
+from typing import Any, Final
 
 from binlog.format import decode_varint, encode_varint
 from node.codec import BYTES, INT, OBSERVED, STR, VV, PayloadError
-from node.crdt.strings import Counter, Num, Observed, StrValue
+from node.crdt.base import Num, Observed
+from node.crdt.strings import Counter, StrValue
 from node.keyspace import Keyspace, Value
 
 SNAPSHOT_VERSION: Final = 1
-# Flag bits of a key entry.
-VISIBLE: Final = 1
-HAS_DATA: Final = 2
-HAS_COUNTER: Final = 4
+VISIBLE: Final = 1  # entry flag: the value the key shows
+_HAS_DATA: Final = 1  # string state flags
+_HAS_COUNTER: Final = 2
 
 _w_bytes, _r_bytes = BYTES
 _w_int, _r_int = INT
 _w_str, _r_str = STR
 _w_obs, _r_obs = OBSERVED
 _w_vv, _r_vv = VV
+
+StateWriter = Callable[[bytearray, Any], None]
+StateReader = Callable[[bytes, int], tuple[Any, int]]
+
+
+def _observed(part: dict[str, tuple[Num, int]]) -> Observed:
+    return tuple((region, total, stamp) for region, (total, stamp) in part.items())
+
+
+def _write_counter(out: bytearray, counter: Counter) -> None:
+    _w_obs(out, _observed(counter.contrib))
+    _w_obs(out, _observed(counter.baseline))
+
+
+def _read_counter(buf: bytes, pos: int) -> tuple[Counter, int]:
+    counter = Counter()
+    contrib, pos = _r_obs(buf, pos)
+    baseline, pos = _r_obs(buf, pos)
+    counter.contrib = {r: (total, s) for r, total, s in contrib}
+    counter.baseline = {r: (total, s) for r, total, s in baseline}
+    return counter, pos
+
+
+def write_str(out: bytearray, value: StrValue) -> None:
+    """A string: register (data, stamp, region) and counter, as other types' members reuse it."""
+    flags = (_HAS_DATA if value.data is not None else 0) | (_HAS_COUNTER if value.counter else 0)
+    out.append(flags)
+    if value.data is not None:
+        _w_bytes(out, value.data)
+    _w_int(out, value.stamp)
+    _w_str(out, value.region)
+    if value.counter is not None:
+        _write_counter(out, value.counter)
+
+
+def read_str(buf: bytes, pos: int) -> tuple[StrValue, int]:
+    flags = buf[pos]
+    pos += 1
+    data = None
+    if flags & _HAS_DATA:
+        data, pos = _r_bytes(buf, pos)
+    stamp, pos = _r_int(buf, pos)
+    region, pos = _r_str(buf, pos)
+    value = StrValue(data, stamp, region)
+    if flags & _HAS_COUNTER:
+        value.counter, pos = _read_counter(buf, pos)
+    return value, pos
+
+
+# Tag bytes are part of the on-disk format: never renumber, only add.
+STATE_CODECS: Final[dict[type, tuple[int, StateWriter, StateReader]]] = {
+    StrValue: (1, write_str, read_str),
+}
+_BY_TAG = {tag: (write, read) for tag, write, read in STATE_CODECS.values()}
 
 
 def encode_header(stamp_vv: dict[str, int], count: int) -> bytes:
@@ -37,51 +94,32 @@ def encode_header(stamp_vv: dict[str, int], count: int) -> bytes:
     return bytes(out)
 
 
-def _observed(part: dict[str, tuple[Num, int]]) -> Observed:
-    return tuple((region, total, stamp) for region, (total, stamp) in part.items())
+def encode_key(ks: Keyspace, out: bytearray, key: bytes) -> int:
+    """Append the entries of everything `key` holds; returns how many."""
+    held = ks.values_of(key)
+    for value, shown in held:
+        tag, write, _ = STATE_CODECS[type(value)]
+        _w_bytes(out, key)
+        out.append(VISIBLE if shown else 0)
+        out.append(tag)
+        write(out, value)
+        _w_int(out, ks.expires.get(key, -1) if shown else -1)
+    return len(held)
 
 
-def encode_key(out: bytearray, key: bytes, value: Value, visible: bool, expire_at: int) -> None:
-    """Append one key's entry: everything a later merge into this key depends on."""
-    counter = value.counter
-    flags = (VISIBLE if visible else 0) | (HAS_DATA if value.data is not None else 0)
-    if counter is not None:
-        flags |= HAS_COUNTER
-    _w_bytes(out, key)
-    out.append(flags)
-    if value.data is not None:
-        _w_bytes(out, value.data)
-    _w_int(out, value.stamp)
-    _w_str(out, value.region)
-    if counter is not None:
-        _w_obs(out, _observed(counter.contrib))
-        _w_obs(out, _observed(counter.baseline))
-    _w_int(out, expire_at)
-
-
-def entry_of(ks: Keyspace, key: bytes) -> tuple[Value, bool, int] | None:
-    """A key's current state as (value, visible, expiry or -1); None when it is gone."""
-    value = ks.data.get(key)
-    if value is not None:
-        return value, True, ks.expires.get(key, -1)
-    value = ks.tombs.get(key)
-    return None if value is None else (value, False, -1)
+def keys_of(ks: Keyspace) -> list[bytes]:
+    return [*ks.data, *(k for k in ks.others if k not in ks.data)]
 
 
 def encode_keyspace(ks: Keyspace) -> bytes:
     """The whole keyspace at once (a consistent snapshot when nothing runs concurrently)."""
     out = bytearray()
-    count = 0
-    for key in [*ks.data, *ks.tombs]:
-        entry = entry_of(ks, key)
-        if entry is not None:
-            encode_key(out, key, *entry)
-            count += 1
+    count = sum(encode_key(ks, out, key) for key in keys_of(ks))
     return encode_header(ks.vv, count) + bytes(out)
 
 
 def load(ks: Keyspace, payload: bytes) -> int:
-    """Install a snapshot payload into an empty keyspace; returns the number of keys."""
+    """Install a snapshot payload into an empty keyspace; returns the number of entries."""
     try:
         if not payload or payload[0] != SNAPSHOT_VERSION:
             raise PayloadError(f"snapshot payload version {payload[:1]!r} is not 1")
@@ -90,7 +128,7 @@ def load(ks: Keyspace, payload: bytes) -> int:
             ks.note_applied(origin, stamp)
         count, pos = decode_varint(payload, pos)
         for _ in range(count):
-            pos = _load_key(ks, payload, pos)
+            pos = _load_entry(ks, payload, pos)
         if pos != len(payload):
             raise PayloadError(f"{len(payload) - pos} bytes after the last key")
         return int(count)
@@ -100,22 +138,14 @@ def load(ks: Keyspace, payload: bytes) -> int:
         raise PayloadError(f"malformed snapshot payload: {exc}") from None
 
 
-def _load_key(ks: Keyspace, buf: bytes, pos: int) -> int:
+def _load_entry(ks: Keyspace, buf: bytes, pos: int) -> int:
     key, pos = _r_bytes(buf, pos)
-    flags = buf[pos]
-    pos += 1
-    data = None
-    if flags & HAS_DATA:
-        data, pos = _r_bytes(buf, pos)
-    stamp, pos = _r_int(buf, pos)
-    region, pos = _r_str(buf, pos)
-    value = StrValue(data, stamp, region)
-    if flags & HAS_COUNTER:
-        counter = value.counter = Counter()
-        contrib, pos = _r_obs(buf, pos)
-        baseline, pos = _r_obs(buf, pos)
-        counter.contrib = {r: (total, s) for r, total, s in contrib}
-        counter.baseline = {r: (total, s) for r, total, s in baseline}
+    flags, tag = buf[pos], buf[pos + 1]
+    codec = _BY_TAG.get(tag)
+    if codec is None:
+        raise PayloadError(f"unknown value type tag {tag} at byte {pos + 1}")
+    value: Value
+    value, pos = codec[1](buf, pos + 2)
     expire_at, pos = _r_int(buf, pos)
     ks.restore(key, value, bool(flags & VISIBLE), expire_at)
     return int(pos)

@@ -11,13 +11,10 @@ Must not know commands, keys, clocks or I/O.
 
 from __future__ import annotations
 
-from decimal import Decimal
+from typing import ClassVar
 
+from node.crdt.base import NO_DOT, Dot, MembersObserved, Num, Observed
 from node.numbers import format_decimal, parse_decimal, parse_int
-
-Num = int | Decimal
-# (region, cumulative total, stamp of the write that made it)
-Observed = tuple[tuple[str, Num, int], ...]
 
 
 class Counter:
@@ -61,6 +58,15 @@ class Counter:
                 live = True
         return total, live
 
+    def latest(self) -> Dot:
+        """The newest contribution not absorbed by a reset."""
+        best = NO_DOT
+        for region, (_, stamp) in self.contrib.items():
+            base = self.baseline.get(region)
+            if (base is None or stamp > base[1]) and (stamp, region) > best:
+                best = (stamp, region)
+        return best
+
     def own_total(self, region: str) -> Num | None:
         """The region's cumulative contribution, or None when it has none."""
         current = self.contrib.get(region)
@@ -71,7 +77,7 @@ class StrValue:
     """One string key. `data is None` means the register holds no value."""
 
     __slots__ = ("counter", "data", "region", "stamp")
-    TYPE = b"string"
+    TYPE: ClassVar[bytes] = b"string"
 
     def __init__(self, data: bytes | None = None, stamp: int = -1, region: str = "") -> None:
         self.data = data
@@ -90,7 +96,7 @@ class StrValue:
     def incr(self, total: Num, stamp: int, region: str, fresh: bool = False) -> None:
         self._counter().add(region, total, stamp, fresh)
 
-    def mask(self, vv: dict[str, int], observed: Observed) -> None:
+    def mask(self, vv: dict[str, int], observed: Observed, members: MembersObserved = ()) -> None:
         """Observed-remove: drop what a delete that had seen `vv` had seen."""
         if self.data is not None and self.stamp <= vv.get(self.region, -1):
             self.data = None
@@ -99,6 +105,16 @@ class StrValue:
 
     def observed(self) -> Observed:
         return () if self.counter is None else self.counter.observed()
+
+    def members_observed(self) -> MembersObserved:
+        return ()
+
+    def visible(self) -> bool:
+        return self.get() is not None
+
+    def latest(self) -> Dot:
+        own = (self.stamp, self.region) if self.data is not None else NO_DOT
+        return own if self.counter is None else max(own, self.counter.latest())
 
     def _counter(self) -> Counter:
         if self.counter is None:

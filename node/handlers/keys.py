@@ -361,7 +361,7 @@ def object_refcount(node: Node, client: Client, argv: list[bytes]) -> Any:
     value = node.read(argv[2])
     if value is None:
         return None
-    if value.encoding() == b"int":
+    if isinstance(value, StrValue) and value.encoding() == b"int":
         number = parse_int(value.get() or b"")
         if number is not None and 0 <= number < _SHARED_INTEGERS:
             return _SHARED_REFCOUNT

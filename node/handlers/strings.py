@@ -159,8 +159,8 @@ def _set(
     opts = opts or _Options()
     old = None
     if opts.get:
-        current: Value | None = node.read_str(key)
-        old = None if current is None else current.get()
+        string = node.read_str(key)
+        old = None if string is None else string.get()
     current = node.lookup(key)
     found = current is not None
     if (opts.nx and found) or (opts.xx and not found):

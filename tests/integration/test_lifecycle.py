@@ -16,22 +16,37 @@ from tests.conftest import ROOT, free_port, start_geokv
 
 def run_geokv(*args: str, timeout: float = 20) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "node", *args], capture_output=True, text=True, timeout=timeout, cwd=ROOT
+        [sys.executable, "-m", "node", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=ROOT,
     )
 
 
 @pytest.mark.parametrize(
     ("flags", "message"),
     [
-        (["--port", "notaport"], "invalid value for 'port': argument couldn't be parsed into an integer"),
-        (["--port", "70000"], "invalid value for 'port': argument must be between 0 and 65535 inclusive"),
+        (
+            ["--port", "notaport"],
+            "invalid value for 'port': argument couldn't be parsed into an integer",
+        ),
+        (
+            ["--port", "70000"],
+            "invalid value for 'port': argument must be between 0 and 65535 inclusive",
+        ),
         (["--maxmemory", "lots"], "invalid value for 'maxmemory': argument must be a memory value"),
         (["--appendfsync", "sometimes"], "invalid value for 'appendfsync'"),
         (["--no-such-setting", "1"], "unknown setting 'no-such-setting'"),
-        (["--protected-mode", "maybe"], "invalid value for 'protected-mode': argument must be 'yes' or 'no'"),
+        (
+            ["--protected-mode", "maybe"],
+            "invalid value for 'protected-mode': argument must be 'yes' or 'no'",
+        ),
     ],
 )
-def test_invalid_settings_are_refused_at_start_naming_the_setting(flags: list[str], message: str) -> None:
+def test_invalid_settings_are_refused_at_start_naming_the_setting(
+    flags: list[str], message: str
+) -> None:
     result = run_geokv("server", *flags)
     assert result.returncode == 2
     assert message in result.stderr
@@ -40,7 +55,7 @@ def test_invalid_settings_are_refused_at_start_naming_the_setting(flags: list[st
 def test_config_file_is_read_and_flags_override_it(tmp_path: Path) -> None:
     port = free_port()
     conf = tmp_path / "geokv.conf"
-    conf.write_text(f"# a comment\nport {port + 1}\nmaxmemory 100mb\nregion-id \"eu-west\"\n")
+    conf.write_text(f'# a comment\nport {port + 1}\nmaxmemory 100mb\nregion-id "eu-west"\n')
     proc = subprocess.Popen(
         [sys.executable, "-m", "node", "server", str(conf), "--port", str(port), "--dir", str(tmp_path)],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=ROOT,
@@ -94,7 +109,9 @@ def test_unknown_subcommand_and_help() -> None:
 def test_port_in_use_is_a_clear_error(tmp_path: Path) -> None:
     server = start_geokv(tmp_path)
     try:
-        result = run_geokv("server", "--port", str(server.port), "--bind", "127.0.0.1", "--dir", str(tmp_path))
+        result = run_geokv(
+            "server", "--port", str(server.port), "--bind", "127.0.0.1", "--dir", str(tmp_path)
+        )
         assert result.returncode == 1
         assert f"could not listen on 127.0.0.1:{server.port}" in result.stderr
     finally:

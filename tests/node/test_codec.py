@@ -24,9 +24,18 @@ keys = st.binary(max_size=20)
 ops = st.one_of(
     st.builds(SetStr, keys, st.binary(max_size=40), st.integers(-2, 1 << 50), observed),
     st.builds(IncrStr, keys, nums, st.booleans()),
-    st.builds(DelKey, keys, vv, observed),
+    st.builds(
+        DelKey, keys, vv, observed, st.lists(st.tuples(keys, observed), max_size=2).map(tuple)
+    ),
     st.builds(SetExpire, keys, st.integers(-2, 1 << 50)),
-    st.builds(Flush, vv, st.lists(st.tuples(keys, observed), max_size=3).map(tuple)),
+    st.builds(
+        Flush,
+        vv,
+        st.lists(st.tuples(keys, observed), max_size=3).map(tuple),
+        st.lists(
+            st.tuples(keys, st.lists(st.tuples(keys, observed), max_size=2).map(tuple)), max_size=2
+        ).map(tuple),
+    ),
 )
 
 
@@ -49,9 +58,9 @@ GOLDEN = bytes.fromhex(
     " 01 016b 0176 80a0abfef962 01 026575 00 0a c601"  # SetStr k v expire(zigzag) observed[(eu, int 5, 99)]
     " 02 0163 01 03312e35 01"  # IncrStr c decimal "1.5" fresh
     " 02 0163 00 0d 00"  # IncrStr c int -7 not fresh
-    " 03 016b 02 026575 12 027573 06 00"  # DelKey k vv[(eu, 9), (us, 3)] observed[]
+    " 03 016b 02 026575 12 027573 06 00 00"  # DelKey k vv[(eu, 9), (us, 3)] observed[] members[]
     " 04 016b 01"  # SetExpire k -1
-    " 05 01 026575 02 01 0163 01 027573 01 0132 08"  # Flush vv[(eu, 1)] [(c, [(us, "2", 4)])]
+    " 05 01 026575 02 01 0163 01 027573 01 0132 08 00"  # Flush vv[(eu, 1)] [(c, [(us, "2", 4)])] members[]
 )
 
 

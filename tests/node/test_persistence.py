@@ -23,6 +23,7 @@ from node.client import Client
 from node.clock import ManualClock
 from node.config import Config
 from node.core import Node
+from node.crdt.strings import StrValue
 from node.dispatch import dispatch
 from node.effects import apply_record
 from node.keyspace import Keyspace
@@ -58,11 +59,13 @@ async def acked(p: Persistence) -> None:
 
 
 def full_state(ks: Keyspace) -> tuple[Any, ...]:
-    tombs = {
-        k: (v.data, v.stamp, v.region, None if v.counter is None else v.counter.observed())
-        for k, v in ks.tombs.items()
+    hidden = {
+        (k, kind): (v.data, v.stamp, v.region, None if v.counter is None else v.counter.observed())
+        for k, values in ks.others.items()
+        for kind, v in values.items()
+        if isinstance(v, StrValue)
     }
-    return state(ks), tombs, ks.vv, ks.applied
+    return state(ks), hidden, ks.vv, ks.applied
 
 
 KEYS = [b"k%d" % i for i in range(12)]
@@ -213,13 +216,18 @@ GOLDEN_HEX = "".join(
     [
         "01",  # payload version
         "0102657588808080adf9e78b03",  # stamp vector: 1 origin, "eu", zigzag stamp
-        "03",  # 3 keys
-        "017303017680808080adf9e78b0302657590eeabfef962",  # s: visible, "v", PXAT
-        "016e050100",  # n: visible, counter, no register (stamp -1, region "")
-        "01026575000e82808080adf9e78b030001",  # contrib eu=7; no baseline; no TTL
-        "01640084808080adf9e78b0302657501",  # d: tombstone, register stamp kept
+        "03",  # 3 entries
+        "0173 01 01",  # s: shown, string
+        "01 0176 80808080adf9e78b03 026575",  # register: has data, "v", stamp, "eu"
+        "90eeabfef962",  # PXAT 1700000005000
+        "016e 01 01",  # n: shown, string
+        "02 01 00",  # counter only: no register (stamp -1, region "")
+        "01026575000e82808080adf9e78b03 00",  # contrib eu=7; no baseline
+        "01",  # no TTL
+        "0164 00 01",  # d: tombstone, string
+        "00 84808080adf9e78b03 026575 01",  # no data, register stamp kept, no TTL
     ]
-)
+).replace(" ", "")
 
 
 @settings(max_examples=60, deadline=None)

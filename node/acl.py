@@ -20,7 +20,8 @@ import hmac
 from dataclasses import dataclass, field
 
 from node.commands.keyspecs import get_keys
-from node.commands.table import COMMANDS, CommandSpec, all_specs
+from node.commands.spec import CommandSpec
+from node.commands.table import COMMANDS, all_specs
 from node.glob import match
 
 # Redis's ACLCommandCategories, in its order (ACL CAT lists them so).

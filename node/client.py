@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from node.reply import encode_resp2, encode_resp3
 
 if TYPE_CHECKING:
-    from node.commands.table import CommandSpec
+    from node.commands.spec import CommandSpec
 
 _ids = itertools.count(1)
 

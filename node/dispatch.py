@@ -14,7 +14,8 @@ from typing import Any
 
 from node import errors, handlers  # noqa: F401  (importing registers every handler)
 from node.client import Client
-from node.commands.table import COMMANDS, CommandSpec
+from node.commands.spec import CommandSpec
+from node.commands.table import COMMANDS
 from node.core import Node
 from node.memory import over_maxmemory
 from node.registry import HANDLERS, Handler

@@ -114,8 +114,13 @@ class Record:
 
 
 def apply_record(ks: Keyspace, record: Record) -> None:
-    stamp = record.stamp
+    """Merge a record into the keyspace once: a record already applied (its origin's
+    sequence is not past what was applied from it) changes nothing, so duplicate
+    deliveries are harmless even for observed-remove merges."""
     origin = record.origin
+    if record.seq <= ks.applied.get(origin, 0):
+        return
+    stamp = record.stamp
     for op in record.ops:
         op.apply(ks, origin, stamp)
         stamp += 1

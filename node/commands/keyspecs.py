@@ -14,7 +14,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from node.commands.table import CommandSpec
+from node.commands.spec import CommandSpec
 from node.numbers import parse_int
 
 KeySpec = dict[str, Any]

@@ -11,62 +11,14 @@ Must not know handlers, clients or the keyspace.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
 
+from node.commands import hashes, lists, sets, zsets
+from node.commands.spec import C, CommandSpec
 
-@dataclass(frozen=True, slots=True)
-class CommandSpec:
-    name: str
-    arity: int
-    flags: frozenset[str]
-    first_key: int
-    last_key: int
-    step: int
-    group: str
-    acl_categories: frozenset[str]
-    subcommands: dict[str, CommandSpec] = field(default_factory=dict)
-    is_write: bool = False
-    is_denyoom: bool = False
-
-    def arity_ok(self, argc: int) -> bool:
-        return argc == self.arity if self.arity > 0 else argc >= -self.arity
-
-    def key_indexes(self, argc: int) -> range:
-        if self.first_key == 0:
-            return range(0)
-        last = self.last_key if self.last_key >= 0 else argc + self.last_key
-        return range(self.first_key, min(last, argc - 1) + 1, self.step)
-
-
-def C(
-    name: str,
-    arity: int,
-    flags: str,
-    keys: tuple[int, int, int],
-    group: str,
-    acl: str,
-    subs: tuple[CommandSpec, ...] = (),
-) -> CommandSpec:
-    flag_set = frozenset(flags.split())
-    return CommandSpec(
-        name=name,
-        arity=arity,
-        flags=flag_set,
-        first_key=keys[0],
-        last_key=keys[1],
-        step=keys[2],
-        group=group,
-        acl_categories=frozenset(acl.split()),
-        subcommands={s.name.split("|")[1]: s for s in subs},
-        is_write="write" in flag_set,
-        is_denyoom="denyoom" in flag_set,
-    )
-
-
-TABLE: tuple[CommandSpec, ...] = (
+CORE: tuple[CommandSpec, ...] = (
     C("ping", -1, "fast", (0, 0, 0), "connection", "fast connection"),
     C("echo", 2, "fast loading stale", (0, 0, 0), "connection", "fast connection"),
     C(
@@ -424,6 +376,12 @@ TABLE: tuple[CommandSpec, ...] = (
             C("pubsub|numsub", -2, "loading pubsub stale", (0, 0, 0), "pubsub", "pubsub slow"),
         ),
     ),
+)
+
+# Each data type declares its commands in its own module, like Redis's
+# src/commands/*.json; this is the one table they form.
+TABLE: tuple[CommandSpec, ...] = (
+    CORE + hashes.COMMANDS + sets.COMMANDS + zsets.COMMANDS + lists.COMMANDS
 )
 
 COMMANDS: dict[str, CommandSpec] = {spec.name: spec for spec in TABLE}

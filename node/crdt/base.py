@@ -51,3 +51,25 @@ class CrdtValue(Protocol):
 
     def encoding(self) -> bytes:
         """OBJECT ENCODING's answer."""
+
+
+# The add-dots of one member of an observed-remove collection: region -> stamp of
+# that region's newest add. A region's newer add supersedes its older one (it
+# had observed it), so a member holds at most one dot per region.
+Dots = dict[str, int]
+
+
+def add_dot(dots: Dots, stamp: int, region: str) -> None:
+    if stamp > dots.get(region, -1):
+        dots[region] = stamp
+
+
+def remove_covered(dots: Dots, vv: dict[str, int]) -> bool:
+    """Drop the dots a remove that had observed `vv` had seen; True when none is left."""
+    for region in [r for r, stamp in dots.items() if stamp <= vv.get(r, -1)]:
+        del dots[region]
+    return not dots
+
+
+def newest(dots: Dots) -> Dot:
+    return max(((stamp, region) for region, stamp in dots.items()), default=NO_DOT)

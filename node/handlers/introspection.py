@@ -11,7 +11,8 @@ from typing import Any
 
 from node.client import Client
 from node.commands.keyspecs import get_keys, key_specs, tips
-from node.commands.table import COMMANDS, TABLE, CommandSpec, all_specs, docs
+from node.commands.spec import CommandSpec
+from node.commands.table import COMMANDS, TABLE, all_specs, docs
 from node.core import Node
 from node.errors import SYNTAX
 from node.glob import match

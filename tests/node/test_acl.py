@@ -10,7 +10,8 @@ import pytest
 
 from node.acl import Acl, RuleError, hash_password
 from node.acl_describe import describe_commands, describe_user
-from node.commands.table import COMMANDS, CommandSpec
+from node.commands.spec import CommandSpec
+from node.commands.table import COMMANDS
 
 
 def spec(name: str) -> CommandSpec:

@@ -18,7 +18,7 @@ from node.client import Client
 from node.clock import Clock, SystemClock
 from node.config import Config
 from node.crdt.strings import StrValue
-from node.effects import DelKey, EffectSink, Flush, MemorySink, Op, Record
+from node.effects import DelKey, EffectSink, Flush, MemorySink, Op, Record, apply_record
 from node.errors import WRONGTYPE
 from node.hlc import HLC
 from node.keyspace import Keyspace, Value
@@ -61,6 +61,9 @@ class Node:
         # Called with each local op before it applies (a running snapshot saves the
         # key's state first); a path applying peers' records must call it too.
         self.before_write: Callable[[Op], None] | None = None
+        # Whether tombstones may be dropped now; the replicator narrows it to
+        # the moments every peer has applied what this node has.
+        self.may_collect: Callable[[], bool] = lambda: True
 
     # -- clients ------------------------------------------------------------------
 
@@ -144,6 +147,25 @@ class Node:
         )
         self.sink.append(Record(self.region, self.seq, self._stamp, ops, deps))
 
+    def apply_remote(self, record: Record) -> None:
+        """Apply a peer's record whose causal dependencies are met (the replicator's
+        applier checks), then hand it to the sink unchanged: durable and relayable."""
+        if record.seq <= self.keyspace.applied.get(record.origin, 0):
+            return
+        touched = [k for op in record.ops for k in self._watched_by(op)] if self.watchers else ()
+        if self.before_write is not None:
+            for op in record.ops:
+                self.before_write(op)
+        apply_record(self.keyspace, record)
+        self.hlc.observe(record.stamp + len(record.ops) - 1)
+        if record.origin == self.region:
+            # Our own records coming back (this node lost its log tail): continue after them.
+            self.seq = max(self.seq, record.seq)
+        self.dirty += len(record.ops)
+        for key in touched:
+            self.touch_key(key)
+        self.sink.append(record)
+
     def delete(self, key: bytes) -> bool:
         """Observed-remove delete of one key; False when it did not exist."""
         value = self.lookup(key)
@@ -168,7 +190,7 @@ class Node:
         A node without peers can drop them all: no write it has not observed can
         arrive. The replicator will bring the stability-aware rule for clusters.
         """
-        return self.keyspace.collect()
+        return self.keyspace.collect() if self.may_collect() else 0
 
     def observed_vv(self) -> tuple[tuple[str, int], ...]:
         """What a remove issued now has seen: everything applied, and this op's own past."""

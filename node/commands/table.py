@@ -116,6 +116,16 @@ CORE: tuple[CommandSpec, ...] = (
         ),
     ),
     C("info", -1, "loading stale", (0, 0, 0), "server", "slow dangerous"),
+    # geokv's own: GEOKV DIGEST tells whether regions converged (no Redis counterpart).
+    C(
+        "geokv",
+        -2,
+        "",
+        (0, 0, 0),
+        "server",
+        "slow",
+        subs=(C("geokv|digest", 2, "readonly loading stale", (0, 0, 0), "server", "read slow"),),
+    ),
     C(
         "config",
         -2,

@@ -1,0 +1,58 @@
+"""geokv's own commands (no Redis counterpart): GEOKV DIGEST.
+
+Owns the digest of the keyspace's merged visible state: every visible key,
+its type, its visible value and its expiry time, hashed in key order, so two
+regions that applied the same records answer the same digest whatever order
+they applied them in. Must not know how records travel between regions.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from node.client import Client
+from node.core import Node
+from node.crdt.strings import StrValue
+from node.keyspace import Keyspace, Value
+from node.registry import command
+from node.snapshot import STATE_CODECS
+
+
+def visible_bytes(value: Value) -> bytes:
+    """A canonical rendering of what a client sees of `value`.
+
+    A type may say it itself with `digest_bytes()`; otherwise its snapshot
+    state stands in (the whole CRDT state: equal in converged regions, though
+    it may also differ where the visible values agree).
+    """
+    render = getattr(value, "digest_bytes", None)
+    if render is not None:
+        out: bytes = render()
+        return out
+    if type(value) is StrValue:
+        return value.get() or b""
+    _, write, _ = STATE_CODECS[type(value)]
+    state = bytearray()
+    write(state, value)
+    return bytes(state)
+
+
+def keyspace_digest(ks: Keyspace, now_ms: int) -> str:
+    """Hex SHA-256 of the visible keys (logically expired ones excluded)."""
+    h = hashlib.sha256()
+    for key in sorted(ks.data):
+        if ks.is_expired(key, now_ms):
+            continue
+        value = ks.data[key]
+        rendered = visible_bytes(value)
+        expire_at = ks.expires.get(key, -1)
+        for part in (key, value.TYPE, rendered, str(expire_at).encode()):
+            h.update(len(part).to_bytes(8, "little"))
+            h.update(part)
+    return h.hexdigest()
+
+
+@command("geokv|digest")
+def geokv_digest(node: Node, client: Client, argv: list[bytes]) -> Any:
+    return keyspace_digest(node.keyspace, node.now_ms).encode()

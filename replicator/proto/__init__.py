@@ -1,0 +1,1 @@
+"""Generated gRPC stubs of proto/replication.proto (see docs/replication.md to regenerate)."""

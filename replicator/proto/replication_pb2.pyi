@@ -1,0 +1,101 @@
+from google.protobuf.internal import containers as _containers
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class VersionVector(_message.Message):
+    __slots__ = ("seqs",)
+    class SeqsEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: int
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[int] = ...) -> None: ...
+    SEQS_FIELD_NUMBER: _ClassVar[int]
+    seqs: _containers.ScalarMap[str, int]
+    def __init__(self, seqs: _Optional[_Mapping[str, int]] = ...) -> None: ...
+
+class Hello(_message.Message):
+    __slots__ = ("cluster_id", "region_id", "applied")
+    CLUSTER_ID_FIELD_NUMBER: _ClassVar[int]
+    REGION_ID_FIELD_NUMBER: _ClassVar[int]
+    APPLIED_FIELD_NUMBER: _ClassVar[int]
+    cluster_id: str
+    region_id: str
+    applied: VersionVector
+    def __init__(self, cluster_id: _Optional[str] = ..., region_id: _Optional[str] = ..., applied: _Optional[_Union[VersionVector, _Mapping]] = ...) -> None: ...
+
+class Ack(_message.Message):
+    __slots__ = ("applied",)
+    APPLIED_FIELD_NUMBER: _ClassVar[int]
+    applied: VersionVector
+    def __init__(self, applied: _Optional[_Union[VersionVector, _Mapping]] = ...) -> None: ...
+
+class FromSubscriber(_message.Message):
+    __slots__ = ("hello", "ack")
+    HELLO_FIELD_NUMBER: _ClassVar[int]
+    ACK_FIELD_NUMBER: _ClassVar[int]
+    hello: Hello
+    ack: Ack
+    def __init__(self, hello: _Optional[_Union[Hello, _Mapping]] = ..., ack: _Optional[_Union[Ack, _Mapping]] = ...) -> None: ...
+
+class Record(_message.Message):
+    __slots__ = ("origin", "seq", "hlc", "deps", "payload")
+    class DepsEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: int
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[int] = ...) -> None: ...
+    ORIGIN_FIELD_NUMBER: _ClassVar[int]
+    SEQ_FIELD_NUMBER: _ClassVar[int]
+    HLC_FIELD_NUMBER: _ClassVar[int]
+    DEPS_FIELD_NUMBER: _ClassVar[int]
+    PAYLOAD_FIELD_NUMBER: _ClassVar[int]
+    origin: str
+    seq: int
+    hlc: int
+    deps: _containers.ScalarMap[str, int]
+    payload: bytes
+    def __init__(self, origin: _Optional[str] = ..., seq: _Optional[int] = ..., hlc: _Optional[int] = ..., deps: _Optional[_Mapping[str, int]] = ..., payload: _Optional[bytes] = ...) -> None: ...
+
+class Welcome(_message.Message):
+    __slots__ = ("region_id", "sync")
+    REGION_ID_FIELD_NUMBER: _ClassVar[int]
+    SYNC_FIELD_NUMBER: _ClassVar[int]
+    region_id: str
+    sync: str
+    def __init__(self, region_id: _Optional[str] = ..., sync: _Optional[str] = ...) -> None: ...
+
+class SnapshotChunk(_message.Message):
+    __slots__ = ("data", "last", "applied")
+    DATA_FIELD_NUMBER: _ClassVar[int]
+    LAST_FIELD_NUMBER: _ClassVar[int]
+    APPLIED_FIELD_NUMBER: _ClassVar[int]
+    data: bytes
+    last: bool
+    applied: VersionVector
+    def __init__(self, data: _Optional[bytes] = ..., last: _Optional[bool] = ..., applied: _Optional[_Union[VersionVector, _Mapping]] = ...) -> None: ...
+
+class Batch(_message.Message):
+    __slots__ = ("records", "peer_vv")
+    RECORDS_FIELD_NUMBER: _ClassVar[int]
+    PEER_VV_FIELD_NUMBER: _ClassVar[int]
+    records: _containers.RepeatedCompositeFieldContainer[Record]
+    peer_vv: VersionVector
+    def __init__(self, records: _Optional[_Iterable[_Union[Record, _Mapping]]] = ..., peer_vv: _Optional[_Union[VersionVector, _Mapping]] = ...) -> None: ...
+
+class FromPeer(_message.Message):
+    __slots__ = ("welcome", "batch", "snapshot")
+    WELCOME_FIELD_NUMBER: _ClassVar[int]
+    BATCH_FIELD_NUMBER: _ClassVar[int]
+    SNAPSHOT_FIELD_NUMBER: _ClassVar[int]
+    welcome: Welcome
+    batch: Batch
+    snapshot: SnapshotChunk
+    def __init__(self, welcome: _Optional[_Union[Welcome, _Mapping]] = ..., batch: _Optional[_Union[Batch, _Mapping]] = ..., snapshot: _Optional[_Union[SnapshotChunk, _Mapping]] = ...) -> None: ...

@@ -12,10 +12,19 @@ from __future__ import annotations
 import logging
 import os
 import sys
+from collections.abc import Callable, Sequence
 from importlib.metadata import entry_points
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from node.config import Config, ConfigError, InvalidValue, UnknownSetting
+
+if TYPE_CHECKING:
+    from node.server import Service
+
+# Builds what runs next to the server from its configuration (the replicator's
+# entry point passes one; node itself knows no service).
+ServiceFactory = Callable[[Config], Sequence["Service"]]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -57,7 +66,7 @@ def parse_server_args(args: list[str]) -> Config:
     return config
 
 
-def server_subcommand(args: list[str]) -> int:
+def server_subcommand(args: list[str], services: ServiceFactory | None = None) -> int:
     try:
         config = parse_server_args(args)
     except UnknownSetting as exc:
@@ -80,7 +89,7 @@ def server_subcommand(args: list[str]) -> int:
     from node.server import run
 
     try:
-        run(Node(config))
+        run(Node(config), services(config) if services is not None else ())
     except CorruptLog as exc:
         directory = os.path.join(config["dir"], "binlog")
         print(

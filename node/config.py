@@ -102,6 +102,22 @@ def _region(text: str) -> str:
     return text
 
 
+def _peers(text: str) -> tuple[tuple[str, str], ...]:
+    """'eu=10.0.0.1:7001 us=10.0.0.2:7001': each peer region and its replication address."""
+    out: list[tuple[str, str]] = []
+    for word in text.split():
+        region, sep, address = word.partition("=")
+        host, colon, port = address.rpartition(":")
+        if not sep or not colon or not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise ConfigError(f"peer {word!r} is not region=host:port")
+        out.append((_region(region), address))
+    return tuple(out)
+
+
+def _render_peers(value: tuple[tuple[str, str], ...]) -> str:
+    return " ".join(f"{region}={address}" for region, address in value)
+
+
 def _output_limits(text: str) -> dict[str, tuple[int, int, int]]:
     """'normal 0 0 0 pubsub 32mb 8mb 60': class, hard limit, soft limit, soft seconds."""
     words = text.split()
@@ -173,6 +189,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("tls-auth-clients", "yes", _enum("yes", "no", "optional"), str, mutable=False),
     Setting("region-id", "local", _region, str, mutable=False),
     Setting("cluster-id", "geokv", _region, str, mutable=False),
+    Setting("replication-port", "0", _int(0, 65535), str, mutable=False),
+    Setting("peers", "", _peers, _render_peers, mutable=False),
 )  # fmt: skip
 
 BY_NAME = {s.name: s for s in SETTINGS}

@@ -64,6 +64,8 @@ class Node:
         # Whether tombstones may be dropped now; the replicator narrows it to
         # the moments every peer has applied what this node has.
         self.may_collect: Callable[[], bool] = lambda: True
+        # INFO crdt's fields about links to peers; the replicator provides them.
+        self.replication_status: Callable[[], list[tuple[str, object]]] = list
 
     # -- clients ------------------------------------------------------------------
 

@@ -195,6 +195,17 @@ def _cluster(node: Node) -> list[Field]:
     return [("cluster_enabled", 0)]
 
 
+def _crdt(node: Node) -> list[Field]:
+    # geokv's own section (not in Redis): what this region applied, and its links.
+    applied = node.keyspace.applied
+    return [
+        ("region", node.region),
+        ("cluster_id", node.config["cluster-id"]),
+        ("applied_vv", ",".join(f"{o}={applied[o]}" for o in sorted(applied))),
+        *node.replication_status(),
+    ]
+
+
 def _keyspace(node: Node) -> list[Field]:
     keys = len(node.keyspace.data)
     if not keys:
@@ -228,6 +239,7 @@ SECTIONS: tuple[tuple[str, str, Section], ...] = (
     ("errorstats", "Errorstats", _errorstats),
     ("cluster", "Cluster", _cluster),
     ("keyspace", "Keyspace", _keyspace),
+    ("crdt", "CRDT", _crdt),
 )
 _DEFAULT = frozenset(
     [

@@ -17,7 +17,8 @@ import signal
 import ssl
 import time
 from collections import deque
-from typing import Any, cast
+from collections.abc import Sequence
+from typing import Any, Protocol, cast
 
 from binlog import BinlogError
 from node.client import Client
@@ -208,10 +209,25 @@ class RespProtocol(asyncio.Protocol):
         self.server.protocols.discard(self)
 
 
+class Service(Protocol):
+    """Something that runs next to the server (the replicator): started once the
+    server listens, stopped before the binlog closes at shutdown."""
+
+    async def start(self, server: Server) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
 class Server:
-    def __init__(self, node: Node, persistence: Persistence | None = None) -> None:
+    def __init__(
+        self,
+        node: Node,
+        persistence: Persistence | None = None,
+        services: Sequence[Service] = (),
+    ) -> None:
         self.node = node
         self.persistence = persistence
+        self.services = list(services)
         self.protocols: set[RespProtocol] = set()
         self.listeners: list[asyncio.AbstractServer] = []
         self._stopping = asyncio.Event()
@@ -240,6 +256,8 @@ class Server:
         if not self.listeners:
             raise OSError("no listening socket: set port or tls-port")
         self._cron_task = loop.create_task(self._cron())
+        for service in self.services:
+            await service.start(self)
 
     async def _listen(
         self,
@@ -331,6 +349,8 @@ class Server:
         for listener in self.listeners:
             listener.close()
         self.node.commit()
+        for service in reversed(self.services):
+            await service.stop()
         persistence = self.persistence
         if persistence is not None:
             # Replies held for an fsync go out before their connections close.
@@ -349,8 +369,8 @@ class Server:
         log.info("bye")
 
 
-def run(node: Node) -> None:
-    """Serve `node` on uvloop when it is installed, plain asyncio otherwise."""
+def run(node: Node, services: Sequence[Service] = ()) -> None:
+    """Serve `node` (and `services`) on uvloop when it is installed, plain asyncio otherwise."""
     try:
         import uvloop
 
@@ -361,7 +381,7 @@ def run(node: Node) -> None:
     async def main() -> None:
         # Recovery comes before listening: no client sees a half-loaded keyspace.
         persistence = Persistence.open(node) if node.config["appendonly"] else None
-        server = Server(node, persistence)
+        server = Server(node, persistence, services)
         await server.start()
         await server.serve()
 

@@ -1,0 +1,121 @@
+"""The serving side of a link: streams this region's binlog to a subscribing peer.
+
+Owns the `Subscribe` RPC: it checks the subscriber's Hello (same cluster, a
+different region), then sends, from the binlog, every record of any origin
+that the subscriber's version vector lacks (relaying what other regions
+wrote), then each record as the binlog gets it, in batches of what one read
+returns (many records under load, one when idle). The subscriber's Acks
+narrow what is sent and tell the replicator what the peer has applied.
+Must not apply records: that is the subscriber's side.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import grpc
+
+from binlog import Binlog, Cursor, Entry, HistoryCompacted, start_for_vv
+from replicator.proto import replication_pb2 as pb
+from replicator.proto import replication_pb2_grpc as pb_grpc
+from replicator.wire import record_message, vv_dict, vv_message
+
+if TYPE_CHECKING:
+    from replicator.service import Replicator
+
+log = logging.getLogger("geokv.replicator")
+
+MAX_BATCH_RECORDS = 4096
+HEARTBEAT_SECONDS = 1.0
+
+
+@dataclass(slots=True)
+class Inbound:
+    """A peer subscribed to this region: what it said it applied, and when."""
+
+    region: str
+    acked: dict[str, int] = field(default_factory=dict)
+    acked_at: float = 0.0
+    connected: bool = True
+    records_sent: int = 0
+
+
+class PeerServicer(pb_grpc.ReplicationServicer):  # type: ignore[misc]
+    def __init__(self, replicator: Replicator, log_: Binlog) -> None:
+        self.replicator = replicator
+        self.log = log_
+
+    async def Subscribe(  # the RPC's name in the proto
+        self, requests: AsyncIterator[pb.FromSubscriber], context: Any
+    ) -> AsyncIterator[pb.FromPeer]:
+        first = await anext(requests, None)
+        if first is None or not first.HasField("hello"):
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "the first message must be Hello")
+            return
+        hello = first.hello
+        refusal = self.replicator.refusal(hello.cluster_id, hello.region_id)
+        if refusal is not None:
+            await context.abort(grpc.StatusCode.FAILED_PRECONDITION, refusal)
+        vv = vv_dict(hello.applied)
+        try:
+            cursor = Cursor(self.log, start_for_vv(self.log.view, vv))
+        except HistoryCompacted as exc:
+            self.replicator.stats.full_syncs_refused += 1
+            await context.abort(
+                grpc.StatusCode.OUT_OF_RANGE, f"history compacted, full sync needed: {exc}"
+            )
+        link = Inbound(hello.region_id, dict(vv), time.monotonic())
+        self.replicator.inbound_opened(link)
+        acks = asyncio.get_running_loop().create_task(self._read_acks(requests, link))
+        try:
+            yield pb.FromPeer(welcome=pb.Welcome(region_id=self.replicator.region, sync="partial"))
+            async for batch in self._batches(cursor, link):
+                yield pb.FromPeer(batch=batch)
+        finally:
+            acks.cancel()
+            with contextlib.suppress(asyncio.CancelledError, grpc.RpcError):
+                await acks
+            self.replicator.inbound_closed(link)
+
+    async def _read_acks(self, requests: AsyncIterator[pb.FromSubscriber], link: Inbound) -> None:
+        async for message in requests:
+            if message.HasField("ack"):
+                for origin, seq in message.ack.applied.seqs.items():
+                    if seq > link.acked.get(origin, 0):
+                        link.acked[origin] = seq
+                link.acked_at = time.monotonic()
+
+    async def _batches(self, cursor: Cursor, link: Inbound) -> AsyncIterator[pb.Batch]:
+        binlog = self.log
+        while True:
+            woken = binlog.wait_written()
+            entries = await asyncio.to_thread(cursor.read_batch)
+            if not entries:
+                if binlog.closed:
+                    return
+                try:
+                    await asyncio.wait_for(asyncio.shield(woken), HEARTBEAT_SECONDS)
+                except TimeoutError:
+                    yield pb.Batch(peer_vv=vv_message(binlog.vv))  # lag and liveness
+                continue
+            woken.cancel()
+            wanted = _lacking(entries, link.acked)
+            for i in range(0, len(wanted), MAX_BATCH_RECORDS):
+                chunk = wanted[i : i + MAX_BATCH_RECORDS]
+                link.records_sent += len(chunk)
+                yield pb.Batch(records=chunk, peer_vv=vv_message(binlog.vv))
+
+
+def _lacking(entries: list[Entry], acked: dict[str, int]) -> list[pb.Record]:
+    """The records the subscriber has not applied (as far as its Hello and Acks say)."""
+    return [
+        record_message(entry)
+        for entry in entries
+        if entry.record.seq > acked.get(entry.record.origin, 0)
+    ]

@@ -1,0 +1,164 @@
+"""The replicator as a service of the geokv server process.
+
+Owns what runs next to the node when `replication-port` is set: the gRPC
+server peers subscribe to, one subscriber per configured peer, the one
+causal applier they share, the cluster/region checks of a Hello, the
+tombstone-collection rule for a cluster, and the INFO crdt fields about links.
+Must not know how the node serves clients.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+import grpc
+
+from node.config import Config, ConfigError
+from node.core import Node
+from node.server import Server
+from replicator.applier import Applier
+from replicator.peer import Inbound, PeerServicer
+from replicator.proto import replication_pb2_grpc as pb_grpc
+from replicator.subscriber import CHANNEL_OPTIONS, Subscriber
+from replicator.wire import render_vv
+
+log = logging.getLogger("geokv.replicator")
+
+
+class ReplicatorStats:
+    def __init__(self) -> None:
+        self.full_syncs_refused = 0
+        self.partial_syncs_served = 0
+
+
+class Replicator:
+    def __init__(self, config: Config) -> None:
+        if not config["appendonly"]:
+            raise ConfigError("replication streams the binlog: it needs appendonly yes")
+        self.config = config
+        self.region: str = config["region-id"]
+        self.cluster_id: str = config["cluster-id"]
+        self.stats = ReplicatorStats()
+        self.inbound: dict[int, Inbound] = {}
+        self.subscribers: list[Subscriber] = []
+        self._grpc: grpc.aio.Server | None = None
+        self._node: Node | None = None
+        self._applier: Applier | None = None
+
+    @property
+    def node(self) -> Node:
+        assert self._node is not None, "the replicator has not started"
+        return self._node
+
+    @property
+    def applier(self) -> Applier:
+        assert self._applier is not None, "the replicator has not started"
+        return self._applier
+
+    # -- the service ------------------------------------------------------------
+
+    async def start(self, server: Server) -> None:
+        node = server.node
+        if server.persistence is None:
+            raise ConfigError("replication streams the binlog: it needs appendonly yes")
+        self._node = node
+        self._applier = Applier(node.apply_remote, node.keyspace.applied)
+        node.may_collect = self.may_collect
+        node.replication_status = self.status
+        self._grpc = grpc.aio.server(options=CHANNEL_OPTIONS)
+        pb_grpc.add_ReplicationServicer_to_server(
+            PeerServicer(self, server.persistence.log), self._grpc
+        )
+        port = self.config["replication-port"]
+        for host in self.config["bind"] or ("127.0.0.1",):
+            address = f"[{host.lstrip('-')}]:{port}" if ":" in host else f"{host}:{port}"
+            try:
+                self._grpc.add_insecure_port(address)
+            except RuntimeError as exc:
+                if not host.startswith("-"):
+                    raise OSError(f"could not listen for peers on {address}: {exc}") from exc
+        await self._grpc.start()
+        log.info("replication: region %s listening for peers on port %d", self.region, port)
+        for region, address in self.config["peers"]:
+            subscriber = Subscriber(self, region, address)
+            self.subscribers.append(subscriber)
+            subscriber.start()
+
+    async def stop(self) -> None:
+        for subscriber in self.subscribers:
+            await subscriber.stop()
+        if self._grpc is not None:
+            await self._grpc.stop(grace=0.2)
+
+    # -- what peers may do --------------------------------------------------------
+
+    def refusal(self, cluster_id: str, region: str) -> str | None:
+        """Why a Hello is refused, or None."""
+        if cluster_id != self.cluster_id:
+            return (
+                f"cluster id mismatch: region {self.region!r} belongs to cluster "
+                f"{self.cluster_id!r}, the subscriber {region!r} to {cluster_id!r}"
+            )
+        if region == self.region:
+            return f"the subscriber has this region's own id {region!r}"
+        return None
+
+    def inbound_opened(self, link: Inbound) -> None:
+        self.inbound[id(link)] = link
+        self.stats.partial_syncs_served += 1
+
+    def inbound_closed(self, link: Inbound) -> None:
+        self.inbound.pop(id(link), None)
+
+    def may_collect(self) -> bool:
+        """Tombstones may go once every region has applied exactly what this one has.
+
+        Then every later write anywhere has observed every delete held here, and
+        nothing concurrent with them is still on its way. Needs a full mesh (a
+        region this node has no link with could still send unobserved writes).
+        """
+        applied = self.node.keyspace.applied
+        peers = {region for region, _ in self.config["peers"]}
+        if not set(applied) <= peers | {self.region}:
+            return False
+        acked = {link.region: link.acked for link in self.inbound.values()}
+        return all(acked.get(region) == applied for region in peers)
+
+    # -- INFO crdt -----------------------------------------------------------------
+
+    def status(self) -> list[tuple[str, object]]:
+        applier = self.applier
+        fields: list[tuple[str, object]] = [
+            ("replication_port", self.config["replication-port"]),
+            ("records_applied", applier.stats.applied),
+            ("records_duplicate", applier.stats.duplicates),
+            ("buffered_records", applier.buffered),
+            ("buffered_bytes", applier.buffered_bytes),
+            ("buffer_overflows", applier.stats.overflows),
+            ("partial_syncs_served", self.stats.partial_syncs_served),
+            ("full_syncs_refused", self.stats.full_syncs_refused),
+            ("subscribers", len(self.inbound)),
+            ("peers", len(self.subscribers)),
+        ]
+        for sub in self.subscribers:
+            s = sub.stats
+            fields.append(
+                (
+                    f"peer_{sub.region}",
+                    f"address={sub.address},state={s.state},lag_records={sub.lag_records()},"
+                    f"lag_ms={sub.lag_ms()},received={s.received},duplicates={s.duplicates},"
+                    f"partial_syncs={s.partial_syncs},full_syncs={s.full_syncs},"
+                    f"connects={s.connects},peer_vv={render_vv(s.peer_vv) or '-'}",
+                )
+            )
+        now = time.monotonic()
+        for link in self.inbound.values():
+            fields.append(
+                (
+                    f"subscriber_{link.region}",
+                    f"acked={render_vv(link.acked) or '-'},records_sent={link.records_sent},"
+                    f"ack_age_ms={int((now - link.acked_at) * 1000)}",
+                )
+            )
+        return fields

@@ -1,0 +1,187 @@
+"""The pulling side of a link: one subscription to one peer region, kept alive.
+
+Owns the connection to a peer's replication address: Hello with what this
+region applied, the records received handed to the causal applier (duplicates
+dropped before their payload is decoded), Acks of what was applied, and
+reconnection with capped exponential backoff and jitter. A dropped applier
+buffer (its generation moved on) resubscribes at once, so the peer resends
+from what was applied. Must not serve peers: that is peer.py.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import grpc
+
+from node.codec import PayloadError
+from node.hlc import physical_ms
+from replicator.proto import replication_pb2 as pb
+from replicator.proto import replication_pb2_grpc as pb_grpc
+from replicator.wire import to_record, vv_dict, vv_message
+
+if TYPE_CHECKING:
+    from replicator.service import Replicator
+
+log = logging.getLogger("geokv.replicator")
+
+ACK_SECONDS = 0.05
+BACKOFF_FIRST = 0.05
+BACKOFF_CAP = 5.0
+CHANNEL_OPTIONS = [
+    ("grpc.max_receive_message_length", 256 << 20),
+    ("grpc.max_send_message_length", 256 << 20),
+    ("grpc.keepalive_time_ms", 10_000),
+    ("grpc.keepalive_timeout_ms", 5_000),
+]
+
+
+@dataclass(slots=True)
+class LinkStats:
+    state: str = "connecting"
+    peer_vv: dict[str, int] = field(default_factory=dict)
+    last_hlc: int = 0
+    received: int = 0
+    duplicates: int = 0
+    partial_syncs: int = 0
+    full_syncs: int = 0
+    connects: int = 0
+    last_error: str = ""
+
+
+class Resubscribe(Exception):
+    """The applier dropped its buffer: start over from what was applied."""
+
+
+class Subscriber:
+    def __init__(self, replicator: Replicator, region: str, address: str) -> None:
+        self.replicator = replicator
+        self.region = region
+        self.address = address
+        self.stats = LinkStats()
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.get_running_loop().create_task(self._run())
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    def lag_records(self) -> int:
+        applied = self.replicator.node.keyspace.applied
+        return sum(max(0, seq - applied.get(o, 0)) for o, seq in self.stats.peer_vv.items())
+
+    def lag_ms(self) -> int:
+        """How old the newest record received is, while records are still missing."""
+        if not self.lag_records() or not self.stats.last_hlc:
+            return 0
+        return max(0, int(time.time() * 1000) - physical_ms(self.stats.last_hlc))
+
+    async def _run(self) -> None:
+        backoff = BACKOFF_FIRST
+        while True:
+            try:
+                await self._session()
+            except Resubscribe:
+                continue
+            except grpc.aio.AioRpcError as exc:
+                self.stats.state = (
+                    "refused" if exc.code() == grpc.StatusCode.FAILED_PRECONDITION else "down"
+                )
+                self.stats.last_error = f"{exc.code().name}: {exc.details()}"
+                log.warning("link to %s (%s): %s", self.region, self.address, self.stats.last_error)
+            except PayloadError as exc:
+                self.stats.state = "down"
+                self.stats.last_error = f"undecodable record: {exc}"
+                log.error("link to %s: %s", self.region, self.stats.last_error)
+            if self.stats.state == "connected":
+                backoff = BACKOFF_FIRST  # the session had worked: retry soon
+                self.stats.state = "down"
+            await asyncio.sleep(backoff * random.uniform(0.5, 1.5))
+            backoff = min(backoff * 2, BACKOFF_CAP)
+
+    async def _session(self) -> None:
+        replicator = self.replicator
+        outbox: asyncio.Queue[pb.FromSubscriber] = asyncio.Queue()
+        applied = replicator.node.keyspace.applied
+        hello = pb.Hello(
+            cluster_id=replicator.cluster_id,
+            region_id=replicator.region,
+            applied=vv_message(applied),
+        )
+        outbox.put_nowait(pb.FromSubscriber(hello=hello))
+
+        async def requests() -> AsyncIterator[pb.FromSubscriber]:
+            while True:
+                yield await outbox.get()
+
+        async with grpc.aio.insecure_channel(self.address, options=CHANNEL_OPTIONS) as channel:
+            call = pb_grpc.ReplicationStub(channel).Subscribe(requests())
+            acks = asyncio.get_running_loop().create_task(self._ack(outbox))
+            try:
+                await self._receive(call)
+            finally:
+                acks.cancel()
+                call.cancel()
+
+    async def _receive(self, call: AsyncIterator[pb.FromPeer]) -> None:
+        applier = self.replicator.applier
+        generation = applier.generation
+        stats = self.stats
+        async for message in call:
+            if message.HasField("batch"):
+                batch = message.batch
+                stats.peer_vv = vv_dict(batch.peer_vv)
+                self._apply(batch)
+                if applier.generation != generation:
+                    raise Resubscribe
+            elif message.HasField("welcome"):
+                self._welcome(message.welcome)
+
+    def _welcome(self, welcome: pb.Welcome) -> None:
+        stats = self.stats
+        if welcome.region_id != self.region:
+            log.warning(
+                "peer at %s says it is region %r, configured as %r",
+                self.address,
+                welcome.region_id,
+                self.region,
+            )
+        stats.state = "connected"
+        stats.connects += 1
+        stats.last_error = ""
+        if welcome.sync == "full":
+            stats.full_syncs += 1
+        else:
+            stats.partial_syncs += 1
+
+    def _apply(self, batch: pb.Batch) -> None:
+        applier = self.replicator.applier
+        stats = self.stats
+        for message in batch.records:
+            stats.received += 1
+            if applier.is_duplicate(message.origin, message.seq):
+                stats.duplicates += 1
+                continue
+            record = to_record(message)  # PayloadError: the link goes down, retried later
+            applier.offer(record, len(message.payload))
+            stats.last_hlc = message.hlc
+
+    async def _ack(self, outbox: asyncio.Queue[pb.FromSubscriber]) -> None:
+        applied = self.replicator.node.keyspace.applied
+        sent: dict[str, int] = {}
+        while True:
+            await asyncio.sleep(ACK_SECONDS)
+            if applied != sent:
+                sent = dict(applied)
+                outbox.put_nowait(pb.FromSubscriber(ack=pb.Ack(applied=vv_message(sent))))

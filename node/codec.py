@@ -14,7 +14,19 @@ from decimal import Decimal
 from typing import Any, Final
 
 from binlog.format import decode_varint, encode_varint
-from node.effects import DelKey, Flush, IncrStr, Op, SetExpire, SetStr
+from node.effects import (
+    DelKey,
+    Flush,
+    HDel,
+    HIncr,
+    HSet,
+    IncrStr,
+    Op,
+    SAdd,
+    SetExpire,
+    SetStr,
+    SRem,
+)
 
 PAYLOAD_VERSION: Final = 1
 
@@ -142,6 +154,9 @@ _KEY_OBS_ITEM = _tuple(BYTES, OBSERVED)
 KEY_OBSERVED: Final = (_seq(_KEY_OBS_ITEM[0]), _rseq(_KEY_OBS_ITEM[1]))
 _KEYS_MEMBERS_ITEM = _tuple(BYTES, KEY_OBSERVED)
 KEYS_MEMBERS: Final = (_seq(_KEYS_MEMBERS_ITEM[0]), _rseq(_KEYS_MEMBERS_ITEM[1]))
+BYTES_SEQ: Final = (_seq(_w_bytes), _rseq(_r_bytes))
+_PAIR = _tuple(BYTES, BYTES)
+BYTES_PAIRS: Final = (_seq(_PAIR[0]), _rseq(_PAIR[1]))
 
 # Tag bytes are part of the on-disk format: never renumber, only add.
 SCHEMAS: Final[dict[type, tuple[int, tuple[tuple[str, tuple[Writer, Reader]], ...]]]] = {
@@ -150,6 +165,11 @@ SCHEMAS: Final[dict[type, tuple[int, tuple[tuple[str, tuple[Writer, Reader]], ..
     DelKey: (3, (("key", BYTES), ("vv", VV), ("observed", OBSERVED), ("members", KEY_OBSERVED))),
     SetExpire: (4, (("key", BYTES), ("expire_at", INT))),
     Flush: (5, (("vv", VV), ("observed", KEY_OBSERVED), ("members", KEYS_MEMBERS))),
+    HSet: (10, (("key", BYTES), ("pairs", BYTES_PAIRS), ("observed", KEY_OBSERVED))),
+    HIncr: (11, (("key", BYTES), ("field", BYTES), ("total", NUM), ("fresh", BOOL))),
+    HDel: (12, (("key", BYTES), ("fields", BYTES_SEQ), ("vv", VV), ("members", KEY_OBSERVED))),
+    SAdd: (20, (("key", BYTES), ("members", BYTES_SEQ))),
+    SRem: (21, (("key", BYTES), ("members", BYTES_SEQ), ("vv", VV))),
 }
 _BY_TAG = {tag: (cls, fields) for cls, (tag, fields) in SCHEMAS.items()}
 

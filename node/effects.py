@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 from node.crdt.base import MembersObserved, Num, Observed
+from node.crdt.hashes import HashValue
+from node.crdt.sets import SetValue
 
 if TYPE_CHECKING:
     from node.keyspace import Keyspace
@@ -94,7 +96,82 @@ class Flush:
         ks.merge_flush(self, stamp)
 
 
-Op = SetStr | IncrStr | DelKey | SetExpire | Flush
+@dataclass(slots=True)
+class HSet:
+    """HSET/HSETNX/HMSET: an LWW write of each field, carrying the counter
+    contributions of the fields it replaced (as SetStr does)."""
+
+    key: bytes
+    pairs: tuple[tuple[bytes, bytes], ...]
+    observed: MembersObserved = ()
+
+    def apply(self, ks: Keyspace, origin: str, stamp: int) -> None:
+        value = ks.for_write(self.key, HashValue)
+        value.set(self.pairs, self.observed, stamp, origin)
+        ks.settle(self.key, value)
+
+
+@dataclass(slots=True)
+class HIncr:
+    """HINCRBY/HINCRBYFLOAT: the origin's cumulative contribution to a field (see IncrStr)."""
+
+    key: bytes
+    field: bytes
+    total: Num
+    fresh: bool = False
+
+    def apply(self, ks: Keyspace, origin: str, stamp: int) -> None:
+        value = ks.for_write(self.key, HashValue)
+        value.incr(self.field, self.total, stamp, origin, self.fresh)
+        ks.settle(self.key, value)
+
+
+@dataclass(slots=True)
+class HDel:
+    """Observed-remove of fields: the writes `vv` covers and the counter
+    contributions in `members`; a write or increment the origin had not seen survives."""
+
+    key: bytes
+    fields: tuple[bytes, ...]
+    vv: tuple[tuple[str, int], ...]
+    members: MembersObserved = ()
+
+    def apply(self, ks: Keyspace, origin: str, stamp: int) -> None:
+        value = ks.typed(self.key, HashValue)
+        if value is not None:
+            value.remove(self.fields, dict(self.vv), self.members)
+            ks.settle(self.key, value)
+
+
+@dataclass(slots=True)
+class SAdd:
+    """SADD (and the destination side of SMOVE, *STORE, RENAME): one add-dot per member."""
+
+    key: bytes
+    members: tuple[bytes, ...]
+
+    def apply(self, ks: Keyspace, origin: str, stamp: int) -> None:
+        value = ks.for_write(self.key, SetValue)
+        value.add(self.members, stamp, origin)
+        ks.settle(self.key, value)
+
+
+@dataclass(slots=True)
+class SRem:
+    """SREM/SPOP/SMOVE's source: observed-remove of members (their dots `vv` covers)."""
+
+    key: bytes
+    members: tuple[bytes, ...]
+    vv: tuple[tuple[str, int], ...]
+
+    def apply(self, ks: Keyspace, origin: str, stamp: int) -> None:
+        value = ks.typed(self.key, SetValue)
+        if value is not None:
+            value.remove(self.members, dict(self.vv))
+            ks.settle(self.key, value)
+
+
+Op = SetStr | IncrStr | DelKey | SetExpire | Flush | HSet | HIncr | HDel | SAdd | SRem
 
 
 @dataclass(slots=True)

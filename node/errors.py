@@ -97,3 +97,16 @@ def subcommand_syntax(sub: bytes, container: str) -> str:
 def misconf_aof(reason: str) -> str:
     """Writes (and PING) refused while the log cannot be written (Redis 7.0's AOF error)."""
     return "MISCONF Errors writing to the AOF file: " + reason
+
+
+# Collections (sets, hashes; shared with other collection types).
+NOT_POSITIVE = "ERR value is out of range, must be positive"
+COUNT_RANGE = (
+    "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807"
+)
+OUT_OF_RANGE = "ERR value is out of range"
+NUMKEYS_POSITIVE = "ERR numkeys should be greater than 0"
+NUMKEYS_TOO_MANY = "ERR Number of keys can't be greater than number of args"
+LIMIT_NEGATIVE = "ERR LIMIT can't be negative"
+HASH_NOT_INTEGER = "ERR hash value is not an integer"
+HASH_NOT_FLOAT = "ERR hash value is not a float"

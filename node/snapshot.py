@@ -18,6 +18,8 @@ from typing import Any, Final
 from binlog.format import decode_varint, encode_varint
 from node.codec import BYTES, INT, OBSERVED, STR, VV, PayloadError
 from node.crdt.base import Num, Observed
+from node.crdt.hashes import Field, HashValue
+from node.crdt.sets import SetValue
 from node.crdt.strings import Counter, StrValue
 from node.keyspace import Keyspace, Value
 
@@ -80,9 +82,69 @@ def read_str(buf: bytes, pos: int) -> tuple[StrValue, int]:
     return value, pos
 
 
+def write_set(out: bytearray, value: SetValue) -> None:
+    """A set: each member with its add-dots (an empty set is a tombstone)."""
+    out += encode_varint(len(value.members))
+    for member, dots in value.members.items():
+        _w_bytes(out, member)
+        _w_vv(out, tuple(dots.items()))
+
+
+def read_set(buf: bytes, pos: int) -> tuple[SetValue, int]:
+    value = SetValue()
+    count, pos = decode_varint(buf, pos)
+    for _ in range(count):
+        member, pos = _r_bytes(buf, pos)
+        dots, pos = _r_vv(buf, pos)
+        value.members[member] = dict(dots)
+    value.latest_changed()
+    return value, pos
+
+
+def write_hash(out: bytearray, value: HashValue) -> None:
+    """A hash: every field, visible or a counter tombstone, with its per-region
+    writes and its counter; where each one belongs follows from that state."""
+    out += encode_varint(len(value.fields) + len(value.gone))
+    for name, field in [*value.fields.items(), *value.gone.items()]:
+        _w_bytes(out, name)
+        out += encode_varint(len(field.writes))
+        for region, (stamp, data) in field.writes.items():
+            _w_str(out, region)
+            _w_int(out, stamp)
+            _w_bytes(out, data)
+        counter = field.value.counter
+        out.append(_HAS_COUNTER if counter is not None else 0)
+        if counter is not None:
+            _write_counter(out, counter)
+
+
+def read_hash(buf: bytes, pos: int) -> tuple[HashValue, int]:
+    value = HashValue()
+    count, pos = decode_varint(buf, pos)
+    for _ in range(count):
+        name, pos = _r_bytes(buf, pos)
+        field = Field()
+        writes, pos = decode_varint(buf, pos)
+        for _ in range(writes):
+            region, pos = _r_str(buf, pos)
+            stamp, pos = _r_int(buf, pos)
+            data, pos = _r_bytes(buf, pos)
+            field.writes[region] = (stamp, data)
+        field.show_newest()
+        flags = buf[pos]
+        pos += 1
+        if flags & _HAS_COUNTER:
+            field.value.counter, pos = _read_counter(buf, pos)
+        value.place(name, field)
+    value.latest_changed()
+    return value, pos
+
+
 # Tag bytes are part of the on-disk format: never renumber, only add.
 STATE_CODECS: Final[dict[type, tuple[int, StateWriter, StateReader]]] = {
     StrValue: (1, write_str, read_str),
+    HashValue: (2, write_hash, read_hash),
+    SetValue: (3, write_set, read_set),
 }
 _BY_TAG = {tag: (write, read) for tag, write, read in STATE_CODECS.values()}
 

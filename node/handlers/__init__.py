@@ -16,6 +16,7 @@ from node.handlers import (  # noqa: F401
     keys,
     pubsub,
     server,
+    sets,
     strings,
     transactions,
 )

@@ -32,11 +32,11 @@ test: $(STAMP) system-deps
 	$(MAKE) --no-print-directory lint typecheck
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check node binlog tests bench
-	$(VENV)/bin/ruff format --check node binlog tests bench
+	$(VENV)/bin/ruff check node binlog replicator topology tests bench
+	$(VENV)/bin/ruff format --check node binlog replicator topology tests bench
 
 typecheck: $(STAMP)
-	$(VENV)/bin/mypy node binlog
+	$(VENV)/bin/mypy node binlog replicator topology
 
 bench: $(STAMP) system-deps
 	$(PY) bench/resp.py

@@ -171,7 +171,13 @@ SCHEMAS: Final[dict[type, tuple[int, tuple[tuple[str, tuple[Writer, Reader]], ..
     SAdd: (20, (("key", BYTES), ("members", BYTES_SEQ))),
     SRem: (21, (("key", BYTES), ("members", BYTES_SEQ), ("vv", VV))),
 }
-_BY_TAG = {tag: (cls, fields) for cls, (tag, fields) in SCHEMAS.items()}
+# An expiry write that replaces expiry entries it saw (`seen`, node.crdt.expiry)
+# uses these tags; without any, the op keeps its shorter form above.
+WITH_SEEN: Final[dict[type, tuple[int, tuple[tuple[str, tuple[Writer, Reader]], ...]]]] = {
+    SetExpire: (50, (*SCHEMAS[SetExpire][1], ("seen", VV))),
+    SetStr: (51, (*SCHEMAS[SetStr][1], ("seen", VV))),
+}
+_BY_TAG = {tag: (cls, fields) for cls, (tag, fields) in [*SCHEMAS.items(), *WITH_SEEN.items()]}
 
 
 def encode_ops(ops: tuple[Op, ...]) -> bytes:
@@ -179,6 +185,8 @@ def encode_ops(ops: tuple[Op, ...]) -> bytes:
     _w_uint(out, len(ops))
     for op in ops:
         tag, fields = SCHEMAS[type(op)]
+        if getattr(op, "seen", None):
+            tag, fields = WITH_SEEN[type(op)]
         out.append(tag)
         for name, (write, _) in fields:
             write(out, getattr(op, name))

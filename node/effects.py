@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 from node.crdt.base import MembersObserved, Num, Observed
+from node.crdt.expiry import Seen
 from node.crdt.hashes import HashValue
 from node.crdt.sets import SetValue
 
@@ -26,10 +27,16 @@ NO_TTL = -1
 
 @dataclass(slots=True)
 class SetStr:
+    """A string write. Its expiry is an entry of the key's expiry register
+    (node.crdt.expiry) with this op's dot: `expire_at` a time, NO_TTL (an entry
+    only when `seen` is not empty: it cleared expiry entries the writer saw) or
+    KEEP_TTL (the register is untouched). `seen`: the expiry entries replaced."""
+
     key: bytes
     data: bytes
     expire_at: int = NO_TTL
     observed: Observed = ()
+    seen: Seen = ()
 
     def apply(self, ks: Keyspace, origin: str, stamp: int) -> None:
         ks.merge_set_str(self, origin, stamp)
@@ -70,13 +77,15 @@ class DelKey:
 
 @dataclass(slots=True)
 class SetExpire:
-    """Absolute expiry in ms since the epoch, or NO_TTL (PERSIST)."""
+    """Absolute expiry in ms since the epoch, or NO_TTL (PERSIST), replacing the
+    expiry entries the writer had seen (`seen`); concurrent ones stay."""
 
     key: bytes
     expire_at: int
+    seen: Seen = ()
 
     def apply(self, ks: Keyspace, origin: str, stamp: int) -> None:
-        ks.merge_expire(self, stamp)
+        ks.merge_expire(self, origin, stamp)
 
 
 @dataclass(slots=True)

@@ -21,7 +21,10 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, TypeVar
 
 from node.crdt.base import CrdtValue
+from node.crdt.expiry import Entry, Expiry, Seen
 from node.crdt.strings import StrValue
+
+from node.effects import KEEP_TTL
 
 if TYPE_CHECKING:
     from node.effects import DelKey, Flush, IncrStr, SetExpire, SetStr
@@ -36,6 +39,9 @@ class Keyspace:
         self.region = region
         self.data: dict[bytes, Value] = {}
         self.others: dict[bytes, dict[bytes, Value]] = {}
+        # Per key, its expiry register (node.crdt.expiry), only when it holds
+        # entries; `expires` caches the effective time of each shown key that has one.
+        self.expiry: dict[bytes, Expiry] = {}
         self.expires: dict[bytes, int] = {}
         self._expiry_heap: list[tuple[int, bytes]] = []
         # Highest stamp applied from each origin: what a delete here has observed.
@@ -137,15 +143,17 @@ class Keyspace:
             winner = max(live, key=lambda value: value.latest())
             self.data[key] = winner
             del pool[winner.TYPE]
-        else:
-            self.expires.pop(key, None)
         if pool:
             self.others[key] = pool
+        self._refresh_expire(key)
 
     def merge_set_str(self, op: SetStr, origin: str, stamp: int) -> None:
         value = self.for_write(op.key, StrValue)
         value.write(op.data, stamp, origin, op.observed)
-        self._set_expire(op.key, op.expire_at)
+        # A write clearing the TTL is a PERSIST entry only when it cleared entries
+        # it saw: a plain SET of a key without TTL, the common write, costs nothing.
+        if op.expire_at >= 0 or (op.seen and op.expire_at != KEEP_TTL):
+            self._write_expiry(op.key, op.expire_at, stamp, origin, op.seen)
         self.settle(op.key, value)
 
     def merge_incr_str(self, op: IncrStr, origin: str, stamp: int) -> None:
@@ -154,22 +162,27 @@ class Keyspace:
         self.settle(op.key, value)
 
     def merge_del(self, op: DelKey, stamp: int) -> None:
+        vv = dict(op.vv)
+        if op.key in self.expiry:
+            self._mask_expiry(op.key, vv)
         held = self.values_of(op.key)
         if not held:
             return
-        vv = dict(op.vv)
         for value, _ in held:
             value.mask(vv, op.observed, op.members)
         self._elect(op.key)
 
-    def merge_expire(self, op: SetExpire, stamp: int) -> None:
-        if op.key in self.data:
-            self._set_expire(op.key, op.expire_at)
+    def merge_expire(self, op: SetExpire, origin: str, stamp: int) -> None:
+        # Applied whether or not the key is shown here: a write the origin had
+        # seen may still be on its way, and every order must end the same.
+        self._write_expiry(op.key, op.expire_at, stamp, origin, op.seen)
 
     def merge_flush(self, op: Flush, stamp: int) -> None:
         vv = dict(op.vv)
         observed = dict(op.observed)
         members = dict(op.members)
+        for key in list(self.expiry):
+            self._mask_expiry(key, vv)
         for key in {*self.data, *self.others}:
             for value, _ in self.values_of(key):
                 value.mask(vv, observed.get(key, ()), members.get(key, ()))
@@ -192,6 +205,9 @@ class Keyspace:
                 dropped += 1
             if not hidden:
                 del self.others[key]
+        # An expiry register outlives its key only for writes not yet seen.
+        for key in [key for key in self.expiry if key not in self.data]:
+            del self.expiry[key]
         return dropped
 
     def note_applied(self, origin: str, stamp: int) -> None:
@@ -202,29 +218,63 @@ class Keyspace:
         if seq > self.applied.get(origin, 0):
             self.applied[origin] = seq
 
-    def restore(self, key: bytes, value: Value, visible: bool, expire_at: int) -> None:
-        """Install one key's saved state (loading a snapshot): no merge, no expiry check."""
+    def restore(self, key: bytes, value: Value, visible: bool) -> None:
+        """Install one key's saved value (loading a snapshot): no merge, no expiry check."""
         if visible:
             self.data[key] = value
-            self._set_expire(key, expire_at)
+            self._refresh_expire(key)
         else:
             self.others.setdefault(key, {})[value.TYPE] = value
+
+    def restore_expiry(self, key: bytes, entries: tuple[Entry, ...]) -> None:
+        if entries:
+            self.expiry[key] = Expiry.from_entries(entries)
+            self._refresh_expire(key)
 
     # -- local removal and expiry ---------------------------------------------
 
     def remove(self, key: bytes) -> None:
         self.data.pop(key, None)
         self.expires.pop(key, None)
+        self.expiry.pop(key, None)
 
-    def _set_expire(self, key: bytes, expire_at: int) -> None:
-        if expire_at >= 0:
-            self.expires[key] = expire_at
-            heapq.heappush(self._expiry_heap, (expire_at, key))
-            if len(self._expiry_heap) > 2 * len(self.expires) + 1024:
-                self._expiry_heap = [(at, k) for k, at in self.expires.items()]
-                heapq.heapify(self._expiry_heap)
-        elif expire_at == -1:
+    def expiry_seen(self, key: bytes) -> Seen:
+        """The expiry entries an expiry write issued now replaces."""
+        register = self.expiry.get(key)
+        return () if register is None else register.seen()
+
+    def expiry_entries(self, key: bytes) -> tuple[Entry, ...]:
+        register = self.expiry.get(key)
+        return () if register is None else register.dump()
+
+    def _write_expiry(self, key: bytes, at: int, stamp: int, origin: str, seen: Seen) -> None:
+        register = self.expiry.get(key)
+        if register is None:
+            register = self.expiry[key] = Expiry()
+        register.write(at, stamp, origin, seen)
+        if not register.entries:
+            del self.expiry[key]
+        self._refresh_expire(key)
+
+    def _mask_expiry(self, key: bytes, vv: dict[str, int]) -> None:
+        register = self.expiry[key]
+        register.mask(vv)
+        if not register.entries:
+            del self.expiry[key]
+        self._refresh_expire(key)
+
+    def _refresh_expire(self, key: bytes) -> None:
+        """Cache the effective expiry of a shown key (none for a key not shown)."""
+        register = self.expiry.get(key)
+        at = None if register is None or key not in self.data else register.at()
+        if at is None:
             self.expires.pop(key, None)
+        elif self.expires.get(key) != at:
+            self.expires[key] = at
+            heapq.heappush(self._expiry_heap, (at, key))
+            if len(self._expiry_heap) > 2 * len(self.expires) + 1024:
+                self._expiry_heap = [(when, k) for k, when in self.expires.items()]
+                heapq.heapify(self._expiry_heap)
 
     def expire_due(self, now_ms: int, limit: int) -> int:
         """Active expiry: remove up to `limit` keys whose time has come, oldest first.

@@ -18,12 +18,15 @@ from typing import Any, Final
 from binlog.format import decode_varint, encode_varint
 from node.codec import BYTES, INT, OBSERVED, STR, VV, PayloadError
 from node.crdt.base import Num, Observed
+from node.crdt.expiry import Entry
 from node.crdt.hashes import Field, HashValue
 from node.crdt.sets import SetValue
 from node.crdt.strings import Counter, StrValue
 from node.keyspace import Keyspace, Value
 
-SNAPSHOT_VERSION: Final = 1
+# 2: a key's expiry is its register of entries (v1: one effective time, still read).
+SNAPSHOT_VERSION: Final = 2
+_NO_VALUE: Final = 0  # entry tag: only the key's expiry register (its values are gone)
 VISIBLE: Final = 1  # entry flag: the value the key shows
 _HAS_DATA: Final = 1  # string state flags
 _HAS_COUNTER: Final = 2
@@ -157,20 +160,56 @@ def encode_header(stamp_vv: dict[str, int], count: int) -> bytes:
 
 
 def encode_key(ks: Keyspace, out: bytearray, key: bytes) -> int:
-    """Append the entries of everything `key` holds; returns how many."""
+    """Append the entries of everything `key` holds; returns how many.
+
+    The key's expiry register goes with its first entry (the shown value when
+    there is one); a register whose values are all gone gets an entry of its own.
+    """
     held = ks.values_of(key)
+    expiry = ks.expiry_entries(key)
+    if not held:
+        if not expiry:
+            return 0
+        _w_bytes(out, key)
+        out += bytes((0, _NO_VALUE))
+        _write_expiry(out, expiry)
+        return 1
     for value, shown in held:
         tag, write, _ = STATE_CODECS[type(value)]
         _w_bytes(out, key)
         out.append(VISIBLE if shown else 0)
         out.append(tag)
         write(out, value)
-        _w_int(out, ks.expires.get(key, -1) if shown else -1)
+        _write_expiry(out, expiry)
+        expiry = ()
     return len(held)
 
 
+def _write_expiry(out: bytearray, entries: tuple[Entry, ...]) -> None:
+    out += encode_varint(len(entries))
+    for region, stamp, at in entries:
+        _w_str(out, region)
+        _w_int(out, stamp)
+        _w_int(out, at)
+
+
+def _read_expiry(buf: bytes, pos: int) -> tuple[tuple[Entry, ...], int]:
+    count, pos = decode_varint(buf, pos)
+    entries = []
+    for _ in range(count):
+        region, pos = _r_str(buf, pos)
+        stamp, pos = _r_int(buf, pos)
+        at, pos = _r_int(buf, pos)
+        entries.append((region, stamp, at))
+    return tuple(entries), pos
+
+
 def keys_of(ks: Keyspace) -> list[bytes]:
-    return [*ks.data, *(k for k in ks.others if k not in ks.data)]
+    return [
+        *ks.data,
+        *(k for k in ks.others if k not in ks.data),
+        *(k for k in ks.expiry if k not in ks.data and k not in ks.others),
+    ]
 
 
 def encode_keyspace(ks: Keyspace) -> bytes:
@@ -183,14 +222,14 @@ def encode_keyspace(ks: Keyspace) -> bytes:
 def load(ks: Keyspace, payload: bytes) -> int:
     """Install a snapshot payload into an empty keyspace; returns the number of entries."""
     try:
-        if not payload or payload[0] != SNAPSHOT_VERSION:
-            raise PayloadError(f"snapshot payload version {payload[:1]!r} is not 1")
+        if not payload or payload[0] not in (1, SNAPSHOT_VERSION):
+            raise PayloadError(f"snapshot payload version {payload[:1]!r} is not 1 or 2")
         vv, pos = _r_vv(payload, 1)
         for origin, stamp in vv:
             ks.note_applied(origin, stamp)
         count, pos = decode_varint(payload, pos)
         for _ in range(count):
-            pos = _load_entry(ks, payload, pos)
+            pos = _load_entry(ks, payload, pos, payload[0])
         if pos != len(payload):
             raise PayloadError(f"{len(payload) - pos} bytes after the last key")
         return int(count)
@@ -200,14 +239,24 @@ def load(ks: Keyspace, payload: bytes) -> int:
         raise PayloadError(f"malformed snapshot payload: {exc}") from None
 
 
-def _load_entry(ks: Keyspace, buf: bytes, pos: int) -> int:
+def _load_entry(ks: Keyspace, buf: bytes, pos: int, version: int) -> int:
     key, pos = _r_bytes(buf, pos)
     flags, tag = buf[pos], buf[pos + 1]
+    if tag == _NO_VALUE and version > 1:
+        expiry, pos = _read_expiry(buf, pos + 2)
+        ks.restore_expiry(key, expiry)
+        return int(pos)
     codec = _BY_TAG.get(tag)
     if codec is None:
         raise PayloadError(f"unknown value type tag {tag} at byte {pos + 1}")
     value: Value
     value, pos = codec[1](buf, pos + 2)
-    expire_at, pos = _r_int(buf, pos)
-    ks.restore(key, value, bool(flags & VISIBLE), expire_at)
+    ks.restore(key, value, bool(flags & VISIBLE))
+    if version > 1:
+        expiry, pos = _read_expiry(buf, pos)
+    else:
+        # v1 kept one effective time: an entry every later write has seen.
+        expire_at, pos = _r_int(buf, pos)
+        expiry = (("", -1, expire_at),) if expire_at >= 0 else ()
+    ks.restore_expiry(key, expiry)
     return int(pos)

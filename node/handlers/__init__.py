@@ -19,4 +19,6 @@ from node.handlers import (  # noqa: F401
     sets,
     strings,
     transactions,
+    zranges,
+    zsets,
 )

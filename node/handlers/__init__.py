@@ -12,6 +12,7 @@ from node.handlers import (  # noqa: F401
     client_cmd,
     connection,
     geokv,
+    hashes,
     introspection,
     keys,
     pubsub,

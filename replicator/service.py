@@ -149,7 +149,7 @@ class Replicator:
                     f"address={sub.address},state={s.state},lag_records={sub.lag_records()},"
                     f"lag_ms={sub.lag_ms()},received={s.received},duplicates={s.duplicates},"
                     f"partial_syncs={s.partial_syncs},full_syncs={s.full_syncs},"
-                    f"connects={s.connects},peer_vv={render_vv(s.peer_vv) or '-'}",
+                    f"connects={s.connects},peer_vv={render_vv(s.peer_vv)}",
                 )
             )
         now = time.monotonic()
@@ -157,7 +157,7 @@ class Replicator:
             fields.append(
                 (
                     f"subscriber_{link.region}",
-                    f"acked={render_vv(link.acked) or '-'},records_sent={link.records_sent},"
+                    f"acked={render_vv(link.acked)},records_sent={link.records_sent},"
                     f"ack_age_ms={int((now - link.acked_at) * 1000)}",
                 )
             )

@@ -104,6 +104,10 @@ class Subscriber:
                 self.stats.state = "down"
                 self.stats.last_error = f"undecodable record: {exc}"
                 log.error("link to %s: %s", self.region, self.stats.last_error)
+            except Exception as exc:  # the link must outlive any one failure
+                self.stats.state = "down"
+                self.stats.last_error = repr(exc)
+                log.exception("link to %s failed", self.region)
             if self.stats.state == "connected":
                 backoff = BACKOFF_FIRST  # the session had worked: retry soon
                 self.stats.state = "down"

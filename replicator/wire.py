@@ -40,4 +40,5 @@ def vv_dict(message: pb.VersionVector) -> dict[str, int]:
 
 
 def render_vv(vv: Mapping[str, int]) -> str:
-    return ",".join(f"{origin}={vv[origin]}" for origin in sorted(vv))
+    """For a value inside an INFO field of key=value pairs: 'eu:12/us:7'."""
+    return "/".join(f"{origin}:{vv[origin]}" for origin in sorted(vv)) or "-"

@@ -1,0 +1,106 @@
+"""A geokv cluster on 127.0.0.1 for the replication tests: one process per region,
+a link proxy on every subscription (latency, cuts), digest and INFO helpers."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import redis
+
+from tests.conftest import Process, free_port, start_geokv
+from topology.linkproxy import Direction, LinkProxy
+
+
+class Cluster:
+    def __init__(self, tmp: Path, regions: list[str], latency: float = 0.0) -> None:
+        self.regions = regions
+        self.loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self._thread.start()
+        self.repl_ports = {r: free_port() for r in regions}
+        # (subscriber, peer) -> the proxy the subscriber reaches the peer through.
+        self.links: dict[tuple[str, str], LinkProxy] = {}
+        for s in regions:
+            for p in regions:
+                if s != p:
+                    proxy = LinkProxy(free_port(), self.repl_ports[p], latency=latency)
+                    self._run(proxy.start())
+                    self.links[(s, p)] = proxy
+        self.procs: dict[str, Process] = {}
+        try:
+            for r in regions:
+                self.procs[r] = self._start(tmp, r)
+        except BaseException:
+            self.stop()
+            raise
+        self.clients = {r: redis.Redis(port=p.port) for r, p in self.procs.items()}
+        self.wait_connected()
+
+    def wait_connected(self, timeout: float = 30.0) -> None:
+        """Until every region's subscription to every peer is up."""
+        deadline = time.monotonic() + timeout
+        for region in self.regions:
+            for peer in self.regions:
+                while peer != region and self.crdt(region)[f"peer_{peer}"]["state"] != "connected":
+                    assert time.monotonic() < deadline, self.crdt(region)
+                    time.sleep(0.05)
+
+    def _start(self, tmp: Path, region: str) -> Process:
+        peers = " ".join(
+            f"{p}=127.0.0.1:{self.links[(region, p)].listen_port}"
+            for p in self.regions
+            if p != region
+        )
+        return start_geokv(tmp, "--region-id", region, "--cluster-id", "test",
+                           "--replication-port", str(self.repl_ports[region]),
+                           "--peers", peers)  # fmt: skip
+
+    def _run(self, coro: object) -> None:
+        asyncio.run_coroutine_threadsafe(coro, self.loop).result(10)  # type: ignore[arg-type]
+
+    def _between(self, a: str, b: str, action: Callable[[LinkProxy], None]) -> None:
+        for pair in ((a, b), (b, a)):
+            self.loop.call_soon_threadsafe(action, self.links[pair])
+
+    def cut(self, a: str, b: str, direction: Direction = "both") -> None:
+        self._between(a, b, lambda proxy: proxy.cut(direction))
+
+    def heal(self, a: str, b: str) -> None:
+        self._between(a, b, lambda proxy: proxy.heal())
+
+    def crdt(self, region: str) -> dict[str, Any]:
+        """INFO crdt as redis-py parses it (a=1,b=2 values become dicts)."""
+        return self.clients[region].info("crdt")  # type: ignore[no-any-return]
+
+    def applied(self, region: str) -> dict[str, int]:
+        vv = self.crdt(region)["applied_vv"]
+        return dict(vv) if isinstance(vv, dict) else {}
+
+    def digest(self, region: str) -> bytes:
+        return self.clients[region].execute_command("GEOKV", "DIGEST")  # type: ignore[no-any-return]
+
+    def wait_converged(self, regions: list[str] | None = None, timeout: float = 60.0) -> None:
+        """Until the regions applied the same records and show the same state."""
+        regions = regions or self.regions
+        deadline = time.monotonic() + timeout
+        while True:
+            vvs = {tuple(sorted(self.applied(r).items())) for r in regions}
+            digests = {self.digest(r) for r in regions}
+            if len(vvs) == 1 and len(digests) == 1:
+                return
+            if time.monotonic() > deadline:
+                raise AssertionError(f"not converged after {timeout}s: {vvs} {digests}")
+            time.sleep(0.1)
+
+    def stop(self) -> None:
+        for proc in self.procs.values():
+            proc.stop()
+        for proxy in self.links.values():
+            self._run(proxy.stop())
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self._thread.join(5)

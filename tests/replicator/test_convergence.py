@@ -1,0 +1,119 @@
+"""Regions on real processes converge: under latency and concurrent writers, after a
+partition heals, and through a relay when the origin's own link is gone."""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import redis
+
+from tests.replicator.cluster import Cluster
+
+REGIONS = ["eu", "us", "ap"]
+
+
+@pytest.fixture
+def cluster(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Cluster]:
+    c = Cluster(tmp_path, REGIONS, latency=getattr(request, "param", 0.0))
+    try:
+        yield c
+    finally:
+        c.stop()
+
+
+def _writer(
+    port: int, region: str, ops: int, seed: int, increments: Counter[str], unique: list[bytes]
+) -> None:
+    """Overlapping string keys: SET/DEL on k*, INCRBY on c*, one unique key per write."""
+    rnd = random.Random(seed)
+    client = redis.Redis(port=port)
+    for i in range(ops):
+        choice = rnd.random()
+        if choice < 0.35:
+            client.set(f"k{rnd.randrange(5)}", f"{region}-{i}")
+        elif choice < 0.5:
+            client.delete(f"k{rnd.randrange(5)}")
+        else:
+            key, by = f"c{rnd.randrange(3)}", rnd.randrange(-5, 10)
+            client.incrby(key, by)
+            increments[key] += by  # acknowledged: the reply came
+        name = f"u:{region}:{i}".encode()
+        client.set(name, b"1")
+        unique.append(name)
+
+
+def _write_everywhere(
+    cluster: Cluster, ops: int, seed: int = 0
+) -> tuple[Counter[str], list[bytes]]:
+    increments: Counter[str] = Counter()
+    unique: list[bytes] = []
+    threads = [
+        threading.Thread(
+            target=_writer,
+            args=(cluster.procs[r].port, r, ops, seed + n, increments, unique),
+        )
+        for n, r in enumerate(cluster.regions)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    return increments, unique
+
+
+def _check_all_writes(cluster: Cluster, increments: Counter[str], unique: list[bytes]) -> None:
+    for region, client in cluster.clients.items():
+        for key, total in increments.items():
+            assert int(client.get(key) or 0) == total, (region, key)
+        present = client.exists(*unique)
+        assert present == len(unique), region
+
+
+@pytest.mark.parametrize("cluster", [0.05], indirect=True)
+def test_concurrent_writers_under_latency_converge(cluster: Cluster) -> None:
+    increments, unique = _write_everywhere(cluster, ops=150)
+    cluster.wait_converged()
+    _check_all_writes(cluster, increments, unique)
+    info = cluster.crdt("eu")
+    assert info["buffered_records"] == 0
+    assert info["peer_us"]["state"] == info["peer_ap"]["state"] == "connected"
+    assert info["peer_us"]["lag_records"] == 0
+
+
+def test_a_partitioned_region_catches_up_after_healing(cluster: Cluster) -> None:
+    cluster.cut("ap", "eu")
+    cluster.cut("ap", "us")
+    increments, unique = _write_everywhere(cluster, ops=100, seed=10)
+    cluster.wait_converged(["eu", "us"])
+    assert cluster.digest("ap") != cluster.digest("eu")  # ap's writes and theirs still apart
+    cluster.heal("ap", "eu")
+    cluster.heal("ap", "us")
+    cluster.wait_converged()
+    _check_all_writes(cluster, increments, unique)
+
+
+def test_records_reach_a_region_through_a_relay_after_their_origin_died(
+    cluster: Cluster,
+) -> None:
+    cluster.cut("eu", "ap")
+    eu = cluster.clients["eu"]
+    for i in range(200):
+        eu.set(f"eu:{i}", i)
+    eu.incrby("counter", 7)
+    deadline = time.monotonic() + 30
+    while cluster.applied("us").get("eu") != 201:
+        assert time.monotonic() < deadline, cluster.applied("us")
+        time.sleep(0.05)
+    cluster.procs["eu"].proc.kill()  # gone for good, before ap ever heard from it directly
+    cluster.procs["eu"].proc.wait(10)
+    cluster.wait_converged(["us", "ap"])
+    ap = cluster.clients["ap"]
+    assert ap.get("eu:199") == b"199"
+    assert ap.get("counter") == b"7"
+    assert cluster.applied("ap")["eu"] == 201

@@ -13,7 +13,7 @@ Must not know commands, keys, clocks or I/O.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from typing import ClassVar
 
 from node.crdt.base import NO_DOT, Dot, Dots, MembersObserved, Observed, add_dot, newest
@@ -75,14 +75,22 @@ class SetValue:
         return len(self.members)
 
     def names(self) -> list[bytes]:
-        """The members in Redis's order: an intset lists its integers ascending."""
-        if self.encoding() == b"intset":
-            return sorted(self.members, key=lambda m: parse_int(m) or 0)
-        return list(self.members)
+        return in_redis_order(list(self.members))
 
     def encoding(self) -> bytes:
         """Recomputed from the contents: unlike Redis, a set shrunk back to small
         integers reports intset again (the encoding is not part of the CRDT state)."""
-        if len(self.members) <= INTSET_MAX and all(parse_int(m) is not None for m in self.members):
-            return b"intset"
-        return b"hashtable"
+        return encoding_of(self.members)
+
+
+def encoding_of(members: Collection[bytes]) -> bytes:
+    if len(members) <= INTSET_MAX and all(parse_int(m) is not None for m in members):
+        return b"intset"
+    return b"hashtable"
+
+
+def in_redis_order(members: list[bytes]) -> list[bytes]:
+    """Members as Redis lists a set of them: an intset lists its integers ascending."""
+    if encoding_of(members) == b"intset":
+        return sorted(members, key=lambda m: parse_int(m) or 0)
+    return members

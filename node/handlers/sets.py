@@ -21,7 +21,7 @@ from weakref import WeakKeyDictionary
 from node import errors
 from node.client import Client
 from node.core import Node
-from node.crdt.sets import SetValue
+from node.crdt.sets import SetValue, in_redis_order
 from node.effects import NO_TTL, SAdd, SetExpire, SRem
 from node.handlers.keys import parse_cursor, parse_scan_options, rewriter
 from node.keyspace import Keyspace, Value
@@ -203,7 +203,7 @@ def spop(node: Node, client: Client, argv: list[bytes]) -> Any:
     # The op names the popped members: a pop is an observed remove of exactly them.
     chosen = pick(list(current.members), 1 if count is None else count)
     _remove(node, key, chosen)
-    return chosen[0] if count is None else OrderedSet(chosen)
+    return chosen[0] if count is None else OrderedSet(in_redis_order(chosen))
 
 
 @command("srandmember")
@@ -214,7 +214,10 @@ def srandmember(node: Node, client: Client, argv: list[bytes]) -> Any:
     current = read_set(node, argv[1])
     if count is None:
         return None if current is None else random.choice(list(current.members))
-    return [] if current is None else pick(list(current.members), count)
+    if current is None:
+        return []
+    # The whole set (count past its size) comes in the set's own order, as in Redis.
+    return current.names() if count >= len(current) else pick(list(current.members), count)
 
 
 @command("smove")
@@ -279,7 +282,7 @@ _ALGEBRA: dict[bytes, Callable[[list[SetValue | None]], list[bytes]]] = {
 @command("sinter", "sunion", "sdiff")
 def set_algebra(node: Node, client: Client, argv: list[bytes]) -> Any:
     result = _ALGEBRA[argv[0].lower()](_sources(node, argv[1:], store=False))
-    return OrderedSet(result)
+    return OrderedSet(in_redis_order(result))
 
 
 @command("sinterstore", "sunionstore", "sdiffstore")

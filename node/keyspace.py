@@ -23,7 +23,6 @@ from typing import TYPE_CHECKING, TypeVar
 from node.crdt.base import CrdtValue
 from node.crdt.expiry import Entry, Expiry, Seen
 from node.crdt.strings import StrValue
-
 from node.effects import KEEP_TTL
 
 if TYPE_CHECKING:

@@ -162,7 +162,7 @@ def _rewrite_str(
     data = value.get()
     assert data is not None, "a visible string has bytes"
     observed = () if replaced is None else replaced.observed()
-    node.write(SetStr(key, data, expire_at, observed))
+    node.write(SetStr(key, data, expire_at, observed, node.keyspace.expiry_seen(key)))
 
 
 def _rename(node: Node, argv: list[bytes], nx: bool) -> bool:
@@ -182,6 +182,10 @@ def _rename(node: Node, argv: list[bytes], nx: bool) -> bool:
         replaced = None
     expire_at = node.keyspace.ttl_ms(src)
     _REWRITERS[type(value)](node, dst, value, NO_TTL if expire_at is None else expire_at, replaced)
+    if node.keyspace.ttl_ms(dst) != expire_at:
+        # A rewriter whose op carries no expiry: dst takes src's TTL (or none) here.
+        when = NO_TTL if expire_at is None else expire_at
+        node.write(SetExpire(dst, when, node.keyspace.expiry_seen(dst)))
     node.delete(src)
     return True
 
@@ -255,7 +259,7 @@ def _expire(node: Node, argv: list[bytes], relative: bool, unit_ms: int) -> int:
     if when <= node.now_ms:
         node.delete(key)
     else:
-        node.write(SetExpire(key, when))
+        node.write(SetExpire(key, when, node.keyspace.expiry_seen(key)))
     return 1
 
 
@@ -315,7 +319,7 @@ def persist(node: Node, client: Client, argv: list[bytes]) -> Any:
     key = argv[1]
     if node.lookup(key) is None or node.keyspace.ttl_ms(key) is None:
         return 0
-    node.write(SetExpire(key, NO_TTL))
+    node.write(SetExpire(key, NO_TTL, node.keyspace.expiry_seen(key)))
     return 1
 
 

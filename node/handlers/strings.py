@@ -58,9 +58,11 @@ def visible(value: StrValue | None) -> bytes:
 
 
 def replace(node: Node, key: bytes, data: bytes, expire_at: int, current: Value | None) -> None:
-    """Replace a key's value; increments this write has seen are absorbed into it."""
+    """Replace a key's value; increments this write has seen are absorbed into it,
+    and so are the expiry entries it has seen, unless it keeps the TTL."""
     observed = () if current is None else current.observed()
-    node.write(SetStr(key, data, expire_at, observed))
+    seen = () if expire_at == KEEP_TTL else node.keyspace.expiry_seen(key)
+    node.write(SetStr(key, data, expire_at, observed, seen))
 
 
 def check_length(node: Node, size: int) -> None:
@@ -236,9 +238,9 @@ def getex(node: Node, client: Client, argv: list[bytes]) -> Any:
     if opts.unit and when <= node.now_ms:
         node.delete(key)
     elif opts.unit:
-        node.write(SetExpire(key, when))
+        node.write(SetExpire(key, when, node.keyspace.expiry_seen(key)))
     elif opts.persist and node.keyspace.ttl_ms(key) is not None:
-        node.write(SetExpire(key, NO_TTL))
+        node.write(SetExpire(key, NO_TTL, node.keyspace.expiry_seen(key)))
     return old
 
 

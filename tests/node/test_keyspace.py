@@ -230,10 +230,13 @@ def test_expire_commands_write_absolute_times() -> None:
     put(node, b"k")
     run(node, client, b"EXPIRE", b"k", b"100")
     assert sink.records[-1].ops == (SetExpire(b"k", clock.now_ms + 100_000),)
+    # Each later expiry write also names the expiry entry it replaces (its dot).
+    replaced = node.keyspace.expiry_seen(b"k")
     run(node, client, b"PEXPIRE", b"k", b"250")
-    assert sink.records[-1].ops == (SetExpire(b"k", clock.now_ms + 250),)
+    assert sink.records[-1].ops == (SetExpire(b"k", clock.now_ms + 250, replaced),)
+    replaced = node.keyspace.expiry_seen(b"k")
     run(node, client, b"PERSIST", b"k")
-    assert sink.records[-1].ops == (SetExpire(b"k", NO_TTL),)
+    assert sink.records[-1].ops == (SetExpire(b"k", NO_TTL, replaced),)
 
 
 def test_expire_in_the_past_is_a_delete() -> None:

@@ -214,18 +214,18 @@ def test_snapshot_payload_round_trips_and_is_pinned() -> None:
 # Written by this version; later versions must keep reading it (see docs/binlog.md).
 GOLDEN_HEX = "".join(
     [
-        "01",  # payload version
+        "02",  # payload version
         "0102657588808080adf9e78b03",  # stamp vector: 1 origin, "eu", zigzag stamp
         "03",  # 3 entries
         "0173 01 01",  # s: shown, string
         "01 0176 80808080adf9e78b03 026575",  # register: has data, "v", stamp, "eu"
-        "90eeabfef962",  # PXAT 1700000005000
+        "01 026575 80808080adf9e78b03 90eeabfef962",  # expiry: 1 entry, eu, SET's stamp, PXAT
         "016e 01 01",  # n: shown, string
         "02 01 00",  # counter only: no register (stamp -1, region "")
         "01026575000e82808080adf9e78b03 00",  # contrib eu=7; no baseline
-        "01",  # no TTL
+        "00",  # no expiry entries
         "0164 00 01",  # d: tombstone, string
-        "00 84808080adf9e78b03 026575 01",  # no data, register stamp kept, no TTL
+        "00 84808080adf9e78b03 026575 00",  # no data, register stamp kept, no expiry entries
     ]
 ).replace(" ", "")
 

@@ -97,12 +97,6 @@ def test_any_delivery_order_converges_to_in_order_application(
     check_convergence(script, rnd, copies)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="expiry is not merged by LWW yet: an older SET PX applied after a newer "
-    "concurrent SET still sets its TTL (Keyspace.merge_set_str), so the TTL depends on "
-    "delivery order; the expiry work must fix it",
-)
 @settings(max_examples=200, deadline=None)
 @given(steps(st.one_of(COMMANDS, WITH_TTL)), st.randoms(use_true_random=False))
 def test_ttls_converge_under_any_delivery_order(

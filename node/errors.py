@@ -128,3 +128,6 @@ WEIGHT_FLOAT = "ERR weight value is not a float"
 
 def needs_input_key(name: str) -> str:
     return "ERR at least 1 input key is needed for '%s' command" % name
+
+
+HASH_INCR_NAN = "ERR value is NaN or Infinity"

@@ -158,6 +158,8 @@ def hincrbyfloat(node: Node, client: Client, argv: list[bytes]) -> Any:
     amount = parse_decimal(argv[3])
     if amount is None:
         raise CommandError(errors.NOT_FLOAT)
+    if not amount.is_finite():
+        raise CommandError(errors.HASH_INCR_NAN)
     current = write_hash(node, key)
     data = None if current is None else current.get(name)
     value = Decimal(0) if data is None else parse_decimal(data)

@@ -1,0 +1,263 @@
+"""Key-level CRDT rules in two and three regions, and a property test for strings and keys.
+
+DEL, UNLINK, GETDEL and FLUSHALL are observed removes (a write another region
+made concurrently survives); RENAME is a delete plus a write; a key whose type
+changes concurrently (SET in one region, SADD in another) shows, everywhere,
+the visible value with the newest dot. Every scenario is checked in every
+delivery order. The property test runs random string/key commands in three
+regions and delivers the records in random causal orders with duplicates.
+"""
+
+from __future__ import annotations
+
+import random
+from decimal import Decimal
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from node.crdt.strings import StrValue
+from node.effects import DelKey, Flush, IncrStr, Record, SetStr
+from node.keyspace import Keyspace, Value
+from tests.node.crdt_harness import causal_order, replay
+from tests.node.test_expiry_crdt import interleavings, own, regions, seed
+
+
+def describe(value: Value) -> Any:
+    if isinstance(value, StrValue):
+        counter = value.counter
+        return (
+            value.get(),
+            value.data,
+            value.stamp,
+            value.region,
+            None
+            if counter is None
+            else (sorted(counter.contrib.items()), sorted(counter.baseline.items())),
+        )
+    return (value.TYPE, repr(sorted(vars(value).items())) if hasattr(value, "__dict__") else None)
+
+
+def full_state(ks: Keyspace) -> Any:
+    """Visible values, hidden values and tombstones with CRDT metadata, TTLs, expiry registers."""
+    keys = sorted({*ks.data, *ks.others, *ks.expiry})
+    return [
+        (
+            key,
+            sorted(
+                ((v.TYPE, shown, repr(describe(v))) for v, shown in ks.values_of(key)), key=repr
+            ),
+            ks.expires.get(key),
+            ks.expiry_entries(key),
+        )
+        for key in keys
+    ]
+
+
+def shown(ks: Keyspace, key: bytes) -> Any:
+    value = ks.data.get(key)
+    if value is None:
+        return None
+    return value.get() if isinstance(value, StrValue) else value.TYPE
+
+
+def converged(base: list[Record], *streams: list[Record]) -> Keyspace:
+    states = set()
+    ks = Keyspace("observer")
+    for order in interleavings(list(streams)):
+        ks = replay([*base, *order, *order[:2]])
+        states.add(repr(full_state(ks)))
+    assert len(states) == 1, states
+    return ks
+
+
+# -- observed-remove deletes ---------------------------------------------------------------------
+
+
+def test_del_concurrent_with_set_keeps_the_set_in_every_order() -> None:
+    eu, us = regions("eu", "us")
+    base = seed(eu, [us], "SET", "k", "old")
+    eu("DEL", "k")
+    us("SET", "k", "new")
+    ks = converged(base, own(eu, 1), own(us, 0))
+    assert shown(ks, b"k") == b"new"
+
+
+def test_unlink_and_getdel_are_observed_removes_too() -> None:
+    eu, us, ap = regions("eu", "us", "ap")
+    base = seed(eu, [us, ap], "MSET", "a", "1", "b", "2")
+    eu("UNLINK", "a")
+    assert us("GETDEL", "b") == b"2"
+    ap("INCRBY", "a", "5")
+    ap("APPEND", "b", "x")
+    ks = converged(base, own(eu, 1), own(us, 0), own(ap, 0))
+    # ap's increment was on top of the "1" it saw, which UNLINK removed: 5 remains.
+    assert shown(ks, b"a") == b"5"
+    assert shown(ks, b"b") == b"2x"
+
+
+def test_del_that_saw_everything_removes_the_key_everywhere() -> None:
+    eu, us = regions("eu", "us")
+    seed(eu, [us], "SET", "k", "v")
+    seed(us, [eu], "INCRBY", "n", "3")
+    eu.sync_from(us)
+    eu("DEL", "k", "n")
+    us.sync_from(eu)
+    assert us.node.keyspace.data == {}
+
+
+def test_flushall_is_an_observed_remove_of_every_key_in_three_regions() -> None:
+    eu, us, ap = regions("eu", "us", "ap")
+    base = seed(eu, [us, ap], "MSET", "a", "1", "b", "2")
+    base += seed(us, [eu, ap], "INCRBY", "c", "10")
+    eu("FLUSHALL")
+    us("SET", "a", "us-wrote")
+    ap("INCRBY", "c", "4")
+    ks = converged(base, own(eu, 1), own(us, 1), own(ap, 0))
+    assert {key: shown(ks, key) for key in ks.data} == {b"a": b"us-wrote", b"c": b"4"}
+
+
+# -- RENAME ------------------------------------------------------------------------------------------
+
+
+def test_rename_is_a_delete_plus_a_write() -> None:
+    eu, us = regions("eu", "us")
+    base = seed(eu, [us], "SET", "src", "v", "EX", "100")
+    eu("RENAME", "src", "dst")
+    [record] = own(eu, 1)
+    assert [type(op) for op in record.ops] == [SetStr, DelKey]
+    us("APPEND", "src", "+us")  # concurrent: survives the delete half
+    ks = converged(base, own(eu, 1), own(us, 0))
+    assert shown(ks, b"dst") == b"v"
+    assert shown(ks, b"src") == b"v+us"
+    # dst took src's absolute expiry; the delete removed src's expiry entry (it saw
+    # it) and APPEND adds none, so the surviving src has no TTL.
+    assert ks.expires == {b"dst": 1_700_000_100_000}
+
+
+# -- concurrent type change ------------------------------------------------------------------------
+
+
+def test_concurrent_set_and_sadd_resolve_to_the_newest_dot_everywhere() -> None:
+    eu, us = regions("eu", "us")
+    clock = eu.clock
+    eu("SET", "k", "string")
+    clock.now_ms += 5
+    us("SADD", "k", "member")  # later wall clock: newer dot
+    ks = converged([], own(eu, 0), own(us, 0))
+    assert shown(ks, b"k") == b"set"
+    assert ks.typed(b"k", StrValue) is not None  # the string is kept, hidden
+    eu.sync_from(us)
+    us.sync_from(eu)
+    assert eu("TYPE", "k") == us("TYPE", "k")
+    assert str(eu("TYPE", "k")) == "set"
+    # Deleting the shown set reveals nothing the delete had seen: the key is gone.
+    eu("DEL", "k")
+    us.sync_from(eu)
+    assert eu("EXISTS", "k") == us("EXISTS", "k") == 0
+
+
+def test_a_later_write_of_the_losing_type_takes_the_key_back() -> None:
+    eu, us = regions("eu", "us")
+    eu("SET", "k", "s")
+    eu.clock.now_ms += 5
+    us("SADD", "k", "m")
+    eu.sync_from(us)
+    us.sync_from(eu)
+    eu.clock.now_ms += 5
+    assert eu.call("SET", "k", "again") is not None  # SET replaces any type
+    us.sync_from(eu)
+    assert us("GET", "k") == b"again"
+
+
+# -- property: strings and keys ----------------------------------------------------------------------
+
+KEYS = ["k1", "k2"]
+COMMAND = st.one_of(
+    st.tuples(st.just("SET"), st.sampled_from(KEYS), st.sampled_from(["a", "7", "1.5"])),
+    st.tuples(st.just("INCRBY"), st.sampled_from([*KEYS, "c"]), st.integers(-9, 9).map(str)),
+    st.tuples(st.just("INCRBYFLOAT"), st.sampled_from(KEYS), st.sampled_from(["0.5", "-2"])),
+    st.tuples(st.just("APPEND"), st.sampled_from(KEYS), st.sampled_from(["x", "1"])),
+    st.tuples(st.just("DEL"), st.sampled_from([*KEYS, "c"])),
+    st.tuples(st.just("GETDEL"), st.sampled_from(KEYS)),
+    st.tuples(st.just("EXPIRE"), st.sampled_from(KEYS), st.integers(100, 900).map(str)),
+    st.tuples(st.just("PERSIST"), st.sampled_from(KEYS)),
+    st.tuples(st.just("SET"), st.sampled_from(KEYS), st.just("t"), st.just("EX"), st.just("500")),
+)
+# (region index, command) or a sync (from, to)
+STEP = st.one_of(
+    st.tuples(st.integers(0, 2), COMMAND),
+    st.tuples(st.integers(0, 2), st.integers(0, 2)),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(STEP, max_size=40), st.randoms(use_true_random=False))
+def test_random_string_and_key_commands_converge(steps: list[Any], rnd: random.Random) -> None:
+    names = ["eu", "us", "ap"]
+    world = regions(*names)
+    amounts: dict[tuple[str, int], int] = {}
+    for who, what in steps:
+        region = world[who]
+        if isinstance(what, int):
+            world[what].sync_from(region)
+            continue
+        before = len(region.sink.records)
+        region.call(*what)  # errors (WRONGTYPE, not an integer) are fine: nothing written
+        if what[0] == "INCRBY" and what[1] == "c" and len(region.sink.records) > before:
+            amounts[(region.name, region.sink.records[-1].seq)] = int(what[2])
+    streams = [region.own() for region in world]
+    reference = repr(full_state(replay(causal_order(streams, rnd))))
+    for _ in range(3):
+        order = causal_order(streams, rnd, duplicates=0.3)
+        assert repr(full_state(replay(order))) == reference
+    # Idempotence: applying the whole history again changes nothing.
+    twice = replay(order + order)
+    assert repr(full_state(twice)) == reference
+    # The regions themselves converge once each has received everything.
+    for region in world:
+        region.receive(order)
+        assert repr(full_state(region.node.keyspace)) == reference
+    final = world[0].node.keyspace
+    once = list({(r.origin, r.seq): r for r in order}.values())
+    _check_intent(final, once, amounts)
+
+
+def _removes(records: list[Record], key: bytes) -> list[dict[str, int]]:
+    out = []
+    for record in records:
+        for op in record.ops:
+            if (isinstance(op, DelKey) and op.key == key) or isinstance(op, Flush):
+                out.append(dict(op.vv))
+    return out
+
+
+def _dots(record: Record) -> list[tuple[Any, int, str]]:
+    return [(op, record.stamp + i, record.origin) for i, op in enumerate(record.ops)]
+
+
+def _check_intent(ks: Keyspace, records: list[Record], amounts: dict[tuple[str, int], int]) -> None:
+    for key in [b"k1", b"k2", b"c"]:
+        removes = _removes(records, key)
+        unobserved = [
+            (op, stamp, origin)
+            for record in records
+            for op, stamp, origin in _dots(record)
+            if isinstance(op, SetStr | IncrStr)
+            and op.key == key
+            and not any(stamp <= vv.get(origin, -1) for vv in removes)
+        ]
+        # A key written after the last delete that did not observe it exists.
+        assert (key in ks.data) == bool(unobserved), (key, unobserved)
+    # The counter is the sum of the increments no delete had observed.
+    removes = _removes(records, b"c")
+    expected = sum(
+        amount
+        for record in records
+        if (amount := amounts.get((record.origin, record.seq))) is not None
+        and not any(record.stamp <= vv.get(record.origin, -1) for vv in removes)
+    )
+    value = ks.data.get(b"c")
+    got = 0 if value is None else int(Decimal((value.get() or b"0").decode()))  # type: ignore[attr-defined]
+    assert got == expected

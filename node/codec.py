@@ -21,6 +21,9 @@ from node.effects import (
     HIncr,
     HSet,
     IncrStr,
+    ListInsert,
+    ListRemove,
+    ListSet,
     Op,
     SAdd,
     SetExpire,
@@ -157,6 +160,9 @@ KEYS_MEMBERS: Final = (_seq(_KEYS_MEMBERS_ITEM[0]), _rseq(_KEYS_MEMBERS_ITEM[1])
 BYTES_SEQ: Final = (_seq(_w_bytes), _rseq(_r_bytes))
 _PAIR = _tuple(BYTES, BYTES)
 BYTES_PAIRS: Final = (_seq(_PAIR[0]), _rseq(_PAIR[1]))
+# A list element's id: (stamp, region, position within its op).
+ELEM: Final = _tuple(INT, STR, INT)
+ELEMS: Final = (_seq(ELEM[0]), _rseq(ELEM[1]))
 
 # Tag bytes are part of the on-disk format: never renumber, only add.
 SCHEMAS: Final[dict[type, tuple[int, tuple[tuple[str, tuple[Writer, Reader]], ...]]]] = {
@@ -170,6 +176,12 @@ SCHEMAS: Final[dict[type, tuple[int, tuple[tuple[str, tuple[Writer, Reader]], ..
     HDel: (12, (("key", BYTES), ("fields", BYTES_SEQ), ("vv", VV), ("members", KEY_OBSERVED))),
     SAdd: (20, (("key", BYTES), ("members", BYTES_SEQ))),
     SRem: (21, (("key", BYTES), ("members", BYTES_SEQ), ("vv", VV))),
+    ListInsert: (
+        40,
+        (("key", BYTES), ("after", ELEM), ("values", BYTES_SEQ), ("chain", BOOL)),
+    ),
+    ListRemove: (41, (("key", BYTES), ("ids", ELEMS))),
+    ListSet: (42, (("key", BYTES), ("target", ELEM), ("data", BYTES))),
 }
 # An expiry write that replaces expiry entries it saw (`seen`, node.crdt.expiry)
 # uses these tags; without any, the op keeps its shorter form above.

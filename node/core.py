@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 
 from node.acl import Acl
+from node.blocking import Blocking
 from node.client import Client
 from node.clock import Clock, SystemClock
 from node.config import Config
@@ -45,6 +46,7 @@ class Node:
         self.seq = 0
         self.clients: dict[int, Client] = {}
         self.pubsub = PubSub()
+        self.blocking = Blocking()
         self.watchers: dict[bytes, set[Client]] = {}
         self.stats = Stats()
         self.slowlog = SlowLog()
@@ -78,6 +80,7 @@ class Node:
         client.closed = True
         self.clients.pop(client.id, None)
         self.pubsub.drop(client)
+        self.blocking.drop(client)
         self.unwatch(client)
 
     def authenticate(self, client: Client, username: str, password: bytes) -> bool:
@@ -131,6 +134,8 @@ class Node:
         self.dirty += 1
         for key in touched:
             self.touch_key(key)
+        if self.blocking.queues:
+            self._signal_blocked(op)
 
     def commit(self) -> None:
         if not self._ops:
@@ -167,6 +172,17 @@ class Node:
         for key in touched:
             self.touch_key(key)
         self.sink.append(record)
+        if self.blocking.queues:
+            for op in record.ops:
+                self._signal_blocked(op)
+            self.blocking.serve_ready(self)
+
+    def _signal_blocked(self, op: Op) -> None:
+        """Clients blocked on the key `op` wrote are served once the command (or the
+        peer's record) is done, as Redis serves them after the command that pushed."""
+        key = getattr(op, "key", None)
+        if key is not None:
+            self.blocking.signal(key)
 
     def delete(self, key: bytes) -> bool:
         """Observed-remove delete of one key; False when it did not exist."""

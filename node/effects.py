@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Protocol
 from node.crdt.base import MembersObserved, Num, Observed
 from node.crdt.expiry import Seen
 from node.crdt.hashes import HashValue
+from node.crdt.lists import ElemId, ListValue
 from node.crdt.sets import SetValue
 
 if TYPE_CHECKING:
@@ -180,7 +181,71 @@ class SRem:
             ks.settle(self.key, value)
 
 
-Op = SetStr | IncrStr | DelKey | SetExpire | Flush | HSet | HIncr | HDel | SAdd | SRem
+@dataclass(slots=True)
+class ListInsert:
+    """LPUSH/RPUSH/LINSERT (and LMOVE's destination): insert `values` after the
+    element `after` (HEAD: at the front). Value i gets the element id
+    (stamp, origin, i). With `chain` each value goes after the previous one
+    (RPUSH's order); without, each goes right after `after`, so the last
+    value ends up first (LPUSH's order)."""
+
+    key: bytes
+    after: ElemId
+    values: tuple[bytes, ...]
+    chain: bool
+
+    def apply(self, ks: Keyspace, origin: str, stamp: int) -> None:
+        value = ks.for_write(self.key, ListValue)
+        value.insert(self.after, self.values, self.chain, stamp, origin)
+        ks.settle(self.key, value)
+
+
+@dataclass(slots=True)
+class ListRemove:
+    """LPOP/RPOP/LREM/LTRIM (and LMOVE's source): remove exactly the elements
+    the origin observed, by id; never "pop one", so concurrent pops in two
+    regions may remove the same element (each returned it once)."""
+
+    key: bytes
+    ids: tuple[ElemId, ...]
+
+    def apply(self, ks: Keyspace, origin: str, stamp: int) -> None:
+        value = ks.typed(self.key, ListValue)
+        if value is not None and value.remove(self.ids):
+            ks.compactable.add(self.key)
+            ks.settle(self.key, value)
+
+
+@dataclass(slots=True)
+class ListSet:
+    """LSET: an LWW write of one observed element's value."""
+
+    key: bytes
+    target: ElemId
+    data: bytes
+
+    def apply(self, ks: Keyspace, origin: str, stamp: int) -> None:
+        value = ks.typed(self.key, ListValue)
+        if value is not None:
+            value.set(self.target, self.data, stamp, origin)
+            ks.settle(self.key, value)
+
+
+Op = (
+    SetStr
+    | IncrStr
+    | DelKey
+    | SetExpire
+    | Flush
+    | HSet
+    | HIncr
+    | HDel
+    | SAdd
+    | SRem
+    | ListInsert
+    | ListRemove
+    | ListSet
+)
 
 
 @dataclass(slots=True)

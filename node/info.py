@@ -73,7 +73,7 @@ def _clients(node: Node) -> list[Field]:
         ("maxclients", node.config["maxclients"]),
         ("client_recent_max_input_buffer", max((c.query_pending() for c in clients), default=0)),
         ("client_recent_max_output_buffer", max((c.output_pending() for c in clients), default=0)),
-        ("blocked_clients", 0),
+        ("blocked_clients", len(node.blocking)),
         ("tracking_clients", 0),
         ("clients_in_timeout_table", 0),
     ]

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from node.crdt.base import CrdtValue
 from node.crdt.expiry import Entry, Expiry, Seen
+from node.crdt.lists import ListValue
 from node.crdt.strings import StrValue
 from node.effects import KEEP_TTL
 
@@ -52,6 +53,9 @@ class Keyspace:
         self.expired_keys = 0
         self._scans: dict[int, list[bytes]] = {}
         self._scan_ids = itertools.count(1)
+        # Lists whose removed elements stay as tombstones (later inserts may name
+        # them as anchors); `collect` drops them.
+        self.compactable: set[bytes] = set()
 
     # -- reads -------------------------------------------------------------
 
@@ -207,6 +211,11 @@ class Keyspace:
         # An expiry register outlives its key only for writes not yet seen.
         for key in [key for key in self.expiry if key not in self.data]:
             del self.expiry[key]
+        for key in self.compactable:
+            listed = self.typed(key, ListValue)
+            if listed is not None:
+                dropped += listed.compact()
+        self.compactable.clear()
         return dropped
 
     def note_applied(self, origin: str, stamp: int) -> None:

@@ -313,6 +313,8 @@ class Server:
             while node.keyspace.expire_due(node.now_ms, 200) == 200 and time.monotonic() < deadline:
                 pass
             node.commit()
+            if node.blocking:
+                node.blocking.expire(node)
             if self.persistence is not None:
                 self.persistence.tick()
             node.collect_garbage()
@@ -332,6 +334,7 @@ class Server:
                 client is not None
                 and not client.subscriptions
                 and client.multi is None
+                and not self.node.blocking.is_blocked(client)
                 and now - client.last_interaction > timeout
             ):
                 client.close()

@@ -16,10 +16,11 @@ from collections.abc import Callable
 from typing import Any, Final
 
 from binlog.format import decode_varint, encode_varint
-from node.codec import BYTES, INT, OBSERVED, STR, VV, PayloadError
+from node.codec import BYTES, ELEM, INT, OBSERVED, STR, VV, PayloadError
 from node.crdt.base import Num, Observed
 from node.crdt.expiry import Entry
 from node.crdt.hashes import Field, HashValue
+from node.crdt.lists import Deck, Elem, ListValue
 from node.crdt.sets import SetValue
 from node.crdt.strings import Counter, StrValue
 from node.keyspace import Keyspace, Value
@@ -36,6 +37,7 @@ _w_int, _r_int = INT
 _w_str, _r_str = STR
 _w_obs, _r_obs = OBSERVED
 _w_vv, _r_vv = VV
+_w_elem, _r_elem = ELEM
 
 StateWriter = Callable[[bytearray, Any], None]
 StateReader = Callable[[bytes, int], tuple[Any, int]]
@@ -143,11 +145,42 @@ def read_hash(buf: bytes, pos: int) -> tuple[HashValue, int]:
     return value, pos
 
 
+def write_list(out: bytearray, value: ListValue) -> None:
+    """A list: every element in order, removed ones too (later inserts may name
+    them as anchors), each with its id, value and the write that set the value."""
+    out += encode_varint(len(value.seq))
+    for eid in value.seq:
+        elem = value.elems[eid]
+        _w_elem(out, eid)
+        out.append(1 if elem.live else 0)
+        _w_bytes(out, elem.data)
+        _w_int(out, elem.vdot[0])
+        _w_str(out, elem.vdot[1])
+
+
+def read_list(buf: bytes, pos: int) -> tuple[ListValue, int]:
+    value = ListValue()
+    count, pos = decode_varint(buf, pos)
+    order = []
+    for _ in range(count):
+        eid, pos = _r_elem(buf, pos)
+        live = buf[pos] == 1
+        data, pos = _r_bytes(buf, pos + 1)
+        stamp, pos = _r_int(buf, pos)
+        region, pos = _r_str(buf, pos)
+        value.elems[eid] = Elem(data, (stamp, region), live)
+        order.append(eid)
+    value.seq = Deck(order)
+    value.vis = Deck([eid for eid in order if value.elems[eid].live])
+    return value, pos
+
+
 # Tag bytes are part of the on-disk format: never renumber, only add.
 STATE_CODECS: Final[dict[type, tuple[int, StateWriter, StateReader]]] = {
     StrValue: (1, write_str, read_str),
     HashValue: (2, write_hash, read_hash),
     SetValue: (3, write_set, read_set),
+    ListValue: (5, write_list, read_list),
 }
 _BY_TAG = {tag: (write, read) for tag, write, read in STATE_CODECS.values()}
 

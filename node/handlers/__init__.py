@@ -15,6 +15,7 @@ from node.handlers import (  # noqa: F401
     hashes,
     introspection,
     keys,
+    lists,
     pubsub,
     server,
     sets,

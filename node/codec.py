@@ -9,6 +9,7 @@ segments or the network: the binlog frames these bytes, the replicator ships the
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any, Final
@@ -29,6 +30,9 @@ from node.effects import (
     SetExpire,
     SetStr,
     SRem,
+    ZAdd,
+    ZIncr,
+    ZRem,
 )
 
 PAYLOAD_VERSION: Final = 1
@@ -164,6 +168,22 @@ BYTES_PAIRS: Final = (_seq(_PAIR[0]), _rseq(_PAIR[1]))
 ELEM: Final = _tuple(INT, STR, INT)
 ELEMS: Final = (_seq(ELEM[0]), _rseq(ELEM[1]))
 
+
+def _w_float(out: bytearray, value: float) -> None:
+    out += _DOUBLE.pack(value)
+
+
+def _r_float(buf: bytes, pos: int) -> tuple[float, int]:
+    if pos + 8 > len(buf):
+        raise PayloadError("float field runs past the payload")
+    return _DOUBLE.unpack_from(buf, pos)[0], pos + 8
+
+
+_DOUBLE = struct.Struct("<d")  # sorted-set scores: IEEE 754 binary64, little-endian
+FLOAT: Final = (_w_float, _r_float)
+_Z_ENTRY = _tuple(BYTES, FLOAT, OBSERVED)
+Z_ENTRIES: Final = (_seq(_Z_ENTRY[0]), _rseq(_Z_ENTRY[1]))
+
 # Tag bytes are part of the on-disk format: never renumber, only add.
 SCHEMAS: Final[dict[type, tuple[int, tuple[tuple[str, tuple[Writer, Reader]], ...]]]] = {
     SetStr: (1, (("key", BYTES), ("data", BYTES), ("expire_at", INT), ("observed", OBSERVED))),
@@ -182,6 +202,9 @@ SCHEMAS: Final[dict[type, tuple[int, tuple[tuple[str, tuple[Writer, Reader]], ..
     ),
     ListRemove: (41, (("key", BYTES), ("ids", ELEMS))),
     ListSet: (42, (("key", BYTES), ("target", ELEM), ("data", BYTES))),
+    ZAdd: (30, (("key", BYTES), ("entries", Z_ENTRIES))),
+    ZIncr: (31, (("key", BYTES), ("member", BYTES), ("total", FLOAT), ("fresh", BOOL))),
+    ZRem: (32, (("key", BYTES), ("vv", VV), ("members", KEY_OBSERVED))),
 }
 # An expiry write that replaces expiry entries it saw (`seen`, node.crdt.expiry)
 # uses these tags; without any, the op keeps its shorter form above.

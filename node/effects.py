@@ -17,6 +17,7 @@ from node.crdt.expiry import Seen
 from node.crdt.hashes import HashValue
 from node.crdt.lists import ElemId, ListValue
 from node.crdt.sets import SetValue
+from node.crdt.zsets import ZsetValue
 
 if TYPE_CHECKING:
     from node.keyspace import Keyspace
@@ -231,6 +232,53 @@ class ListSet:
             ks.settle(self.key, value)
 
 
+@dataclass(slots=True)
+class ZAdd:
+    """ZADD (and *STORE destinations, RENAME): per entry (member, score, counter
+    contributions the writer saw for the member, which the new score replaces),
+    an add-dot and an LWW score write."""
+
+    key: bytes
+    entries: tuple[tuple[bytes, float, Observed], ...]
+
+    def apply(self, ks: Keyspace, origin: str, stamp: int) -> None:
+        value = ks.for_write(self.key, ZsetValue)
+        value.merge_add(self.entries, stamp, origin)
+        ks.settle(self.key, value)
+
+
+@dataclass(slots=True)
+class ZIncr:
+    """ZINCRBY / ZADD INCR: the origin's cumulative float contribution to the
+    member's score is now `total` (`fresh`: counted from zero, see IncrStr)."""
+
+    key: bytes
+    member: bytes
+    total: float
+    fresh: bool = False
+
+    def apply(self, ks: Keyspace, origin: str, stamp: int) -> None:
+        value = ks.for_write(self.key, ZsetValue)
+        value.merge_incr(self.member, self.total, self.fresh, stamp, origin)
+        ks.settle(self.key, value)
+
+
+@dataclass(slots=True)
+class ZRem:
+    """ZREM/ZPOP*: observed-remove of members (the dots `vv` covers), with the
+    counter contributions the remover saw per member."""
+
+    key: bytes
+    vv: tuple[tuple[str, int], ...]
+    members: MembersObserved
+
+    def apply(self, ks: Keyspace, origin: str, stamp: int) -> None:
+        value = ks.typed(self.key, ZsetValue)
+        if value is not None:
+            value.merge_remove(dict(self.vv), self.members)
+            ks.settle(self.key, value)
+
+
 Op = (
     SetStr
     | IncrStr
@@ -245,6 +293,9 @@ Op = (
     | ListInsert
     | ListRemove
     | ListSet
+    | ZAdd
+    | ZIncr
+    | ZRem
 )
 
 

@@ -16,13 +16,14 @@ from collections.abc import Callable
 from typing import Any, Final
 
 from binlog.format import decode_varint, encode_varint
-from node.codec import BYTES, ELEM, INT, OBSERVED, STR, VV, PayloadError
+from node.codec import BYTES, ELEM, FLOAT, INT, OBSERVED, STR, VV, PayloadError
 from node.crdt.base import Num, Observed
 from node.crdt.expiry import Entry
 from node.crdt.hashes import Field, HashValue
 from node.crdt.lists import Deck, Elem, ListValue
 from node.crdt.sets import SetValue
 from node.crdt.strings import Counter, StrValue
+from node.crdt.zsets import FloatCounter, Member, ZsetValue
 from node.keyspace import Keyspace, Value
 
 # 2: a key's expiry is its register of entries (v1: one effective time, still read).
@@ -38,6 +39,7 @@ _w_str, _r_str = STR
 _w_obs, _r_obs = OBSERVED
 _w_vv, _r_vv = VV
 _w_elem, _r_elem = ELEM
+_w_float, _r_float = FLOAT
 
 StateWriter = Callable[[bytearray, Any], None]
 StateReader = Callable[[bytes, int], tuple[Any, int]]
@@ -175,11 +177,80 @@ def read_list(buf: bytes, pos: int) -> tuple[ListValue, int]:
     return value, pos
 
 
+def write_zset(out: bytearray, value: ZsetValue) -> None:
+    """A sorted set: every member, removed ones with a counter too, with its
+    add-dots, per-region ZADD scores and counter; the index follows from that."""
+    out += encode_varint(len(value.members))
+    for name, member in value.members.items():
+        _w_bytes(out, name)
+        _w_vv(out, tuple(member.dots.items()))
+        out += encode_varint(len(member.scores))
+        for region, (stamp, score) in member.scores.items():
+            _w_str(out, region)
+            _w_int(out, stamp)
+            _w_float(out, score)
+        counter = member.counter
+        out.append(0 if counter is None else 1)
+        if counter is not None:
+            out += encode_varint(len(counter.contrib))
+            for region, (total, stamp, since) in counter.contrib.items():
+                _w_str(out, region)
+                _w_float(out, total)
+                _w_int(out, stamp)
+                _w_int(out, since)
+            out += encode_varint(len(counter.baseline))
+            for region, (total, stamp) in counter.baseline.items():
+                _w_str(out, region)
+                _w_float(out, total)
+                _w_int(out, stamp)
+
+
+def read_zset(buf: bytes, pos: int) -> tuple[ZsetValue, int]:
+    value = ZsetValue()
+    count, pos = decode_varint(buf, pos)
+    for _ in range(count):
+        name, pos = _r_bytes(buf, pos)
+        member = Member()
+        dots, pos = _r_vv(buf, pos)
+        member.dots = dict(dots)
+        n, pos = decode_varint(buf, pos)
+        for _ in range(n):
+            region, pos = _r_str(buf, pos)
+            stamp, pos = _r_int(buf, pos)
+            score, pos = _r_float(buf, pos)
+            member.scores[region] = (stamp, score)
+        if buf[pos]:
+            member.counter, pos = _read_float_counter(buf, pos + 1)
+        else:
+            pos += 1
+        value.restore(name, member)
+    return value, pos
+
+
+def _read_float_counter(buf: bytes, pos: int) -> tuple[FloatCounter, int]:
+    counter = FloatCounter()
+    n, pos = decode_varint(buf, pos)
+    for _ in range(n):
+        region, pos = _r_str(buf, pos)
+        total, pos = _r_float(buf, pos)
+        stamp, pos = _r_int(buf, pos)
+        since, pos = _r_int(buf, pos)
+        counter.contrib[region] = (total, stamp, since)
+    n, pos = decode_varint(buf, pos)
+    for _ in range(n):
+        region, pos = _r_str(buf, pos)
+        total, pos = _r_float(buf, pos)
+        stamp, pos = _r_int(buf, pos)
+        counter.baseline[region] = (total, stamp)
+    return counter, pos
+
+
 # Tag bytes are part of the on-disk format: never renumber, only add.
 STATE_CODECS: Final[dict[type, tuple[int, StateWriter, StateReader]]] = {
     StrValue: (1, write_str, read_str),
     HashValue: (2, write_hash, read_hash),
     SetValue: (3, write_set, read_set),
+    ZsetValue: (4, write_zset, read_zset),
     ListValue: (5, write_list, read_list),
 }
 _BY_TAG = {tag: (write, read) for tag, write, read in STATE_CODECS.values()}

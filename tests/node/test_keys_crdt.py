@@ -240,16 +240,25 @@ def _dots(record: Record) -> list[tuple[Any, int, str]]:
 def _check_intent(ks: Keyspace, records: list[Record], amounts: dict[tuple[str, int], int]) -> None:
     for key in [b"k1", b"k2", b"c"]:
         removes = _removes(records, key)
-        unobserved = [
-            (op, stamp, origin)
+
+        def unseen(stamp: int, origin: str, removes: list[dict[str, int]] = removes) -> bool:
+            return not any(stamp <= vv.get(origin, -1) for vv in removes)
+
+        writes = [
+            (stamp, origin, op)
             for record in records
             for op, stamp, origin in _dots(record)
-            if isinstance(op, SetStr | IncrStr)
-            and op.key == key
-            and not any(stamp <= vv.get(origin, -1) for vv in removes)
+            if isinstance(op, SetStr | IncrStr) and op.key == key
         ]
-        # A key written after the last delete that did not observe it exists.
-        assert (key in ks.data) == bool(unobserved), (key, unobserved)
+        sets = [(stamp, origin) for stamp, origin, op in writes if isinstance(op, SetStr)]
+        newest_set = max(sets, default=None)
+        # The key exists when its newest SET (LWW decides between SETs first) or any
+        # increment was not seen by a delete: a write after the last delete it did
+        # not observe always exists.
+        alive = (newest_set is not None and unseen(*newest_set)) or any(
+            isinstance(op, IncrStr) and unseen(stamp, origin) for stamp, origin, op in writes
+        )
+        assert (key in ks.data) == alive, (key, writes)
     # The counter is the sum of the increments no delete had observed.
     removes = _removes(records, b"c")
     expected = sum(

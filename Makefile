@@ -21,11 +21,10 @@ system-deps:
 	  { if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server redis-tools >/dev/null; \
 	    else echo "install Debian's redis-server and redis-tools (redis-cli, redis-benchmark)"; fi; }
 
+# Three regions on 127.0.0.1 (RESP 6379-6381) with simulated WAN latency between
+# them and a live status view; Ctrl+C stops them all.
 demo: $(STAMP)
-	@mkdir -p data
-	@echo "geokv: starting one node on 127.0.0.1:6379 (data in ./data)."
-	@echo "geokv: connect with 'redis-cli -p 6379'; Ctrl+C stops it."
-	$(VENV)/bin/geokv server --dir ./data --port 6379
+	$(VENV)/bin/geokv demo --regions 3
 
 test: $(STAMP) system-deps
 	$(PY) -m pytest -q -p no:cacheprovider

@@ -191,6 +191,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("cluster-id", "geokv", _region, str, mutable=False),
     Setting("replication-port", "0", _int(0, 65535), str, mutable=False),
     Setting("peers", "", _peers, _render_peers, mutable=False),
+    Setting("metrics-port", "0", _int(0, 65535), str, mutable=False),
 )  # fmt: skip
 
 BY_NAME = {s.name: s for s in SETTINGS}

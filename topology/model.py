@@ -45,6 +45,10 @@ class Region:
     admin_address: str = ""
     tls: dict[str, Any] = field(default_factory=dict, compare=False)
 
+    def __post_init__(self) -> None:
+        if not self.name:  # the format's default
+            object.__setattr__(self, "name", self.id)
+
     @property
     def admin(self) -> str:
         """Where the admin service answers: its own address, else the replication port."""
@@ -53,7 +57,7 @@ class Region:
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
             "id": self.id,
-            "name": self.name or self.id,
+            "name": self.name,
             "resp_address": self.resp_address,
             "replication_address": self.replication_address,
         }
@@ -111,6 +115,8 @@ class Cluster:
 
     def __post_init__(self) -> None:
         check_id(self.cluster_id, "cluster_id")
+        if not self.name:  # the format's default
+            object.__setattr__(self, "name", self.cluster_id)
         if not self.regions:
             raise TopologyError("a cluster needs at least one region")
         seen: set[str] = set()
@@ -171,7 +177,7 @@ class Cluster:
     def to_json(self) -> dict[str, Any]:
         return {
             "cluster_id": self.cluster_id,
-            "name": self.name or self.cluster_id,
+            "name": self.name,
             "epoch": self.epoch,
             "regions": [r.to_json() for r in self.regions],
             "removed": list(self.removed),

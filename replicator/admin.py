@@ -84,8 +84,9 @@ class Admin:
                 f"cluster id mismatch: region {self.region!r} runs cluster "
                 f"{self.config['cluster-id']!r}, the topology is for {cluster.cluster_id!r}"
             )
+        held = self.store.current
         refusal = self.store.offer(cluster)
-        if refusal is None:
+        if refusal is None and cluster != held:
             log.info("topology epoch %d accepted: %s", cluster.epoch, ", ".join(cluster.ids()))
             self._apply(cluster)
             self._push(cluster)

@@ -3,7 +3,7 @@
 Owns the file's name inside a node's data directory, the write (temporary
 file, fsync, rename, fsync of the directory: a crash leaves the old or the new
 version, never a torn one) and the epoch rule: a version is kept only when its
-epoch is newer than the stored one, so a stale change never overrides.
+epoch is newer than the stored one, so a stale change never overrides (offering the version held is no change).
 Imports nothing else of geokv.
 """
 
@@ -44,14 +44,15 @@ class TopologyStore:
                 f"cluster id mismatch: this region belongs to {current.cluster_id!r}, "
                 f"the topology to {cluster.cluster_id!r}"
             )
-        if cluster.epoch <= self.epoch:
+        if cluster.epoch <= self.epoch and cluster != current:
             return f"stale epoch {cluster.epoch}: this region holds epoch {self.epoch}"
         return None
 
     def offer(self, cluster: Cluster) -> str | None:
-        """Store `cluster` if it is newer; returns the refusal otherwise."""
+        """Store `cluster` if it is newer (the version held: nothing to do); returns
+        the refusal otherwise."""
         refusal = self.refusal(cluster)
-        if refusal is None:
+        if refusal is None and cluster != self.current:
             self._write(cluster)
             self.current = cluster
         return refusal

@@ -99,7 +99,9 @@ def test_store_keeps_only_newer_epochs_across_restarts(tmp_path: Path) -> None:
     store = TopologyStore(tmp_path)
     assert store.offer(two) is None
     assert "stale epoch 1" in (store.offer(one) or "")
-    assert "stale epoch 2" in (store.offer(two) or "")
+    assert store.offer(two) is None  # the version held: accepted, unchanged
+    changed = Cluster("c", (Region("a", "h:1", "h:9"),), epoch=2)
+    assert "stale epoch 2" in (store.offer(changed) or "")
     other = Cluster("other", (Region("a", "h:1", "h:2"),), epoch=9)
     assert "cluster id mismatch" in (store.offer(other) or "")
     assert TopologyStore(tmp_path).current == two

@@ -223,6 +223,18 @@ class Persistence:
         self._snapshot_task = asyncio.get_running_loop().create_task(self._snapshot_guarded())
         return True
 
+    async def snapshot_now(self) -> int | None:
+        """Take a snapshot of the state as of now (after one already running);
+        returns its position, or None when it could not be written."""
+        while not self.start_snapshot():
+            if self._snapshot_task is None:
+                return None  # refused: records held back or the disk is failing
+            await asyncio.wait([self._snapshot_task])
+        position = self.log.end
+        assert self._snapshot_task is not None
+        await asyncio.wait([self._snapshot_task])
+        return position if self._snapshot_base >= position else None
+
     async def _snapshot_guarded(self) -> None:
         try:
             await self.snapshot()

@@ -43,6 +43,8 @@ class Applier:
         self.buffered_bytes = 0
         # Moves on each time the buffer is dropped: streams then resubscribe.
         self.generation = 0
+        # While a full sync installs a peer's snapshot, every record waits.
+        self.paused = False
         self.stats = ApplierStats()
 
     def is_duplicate(self, origin: str, seq: int) -> bool:
@@ -60,7 +62,7 @@ class Applier:
         if self.is_duplicate(record.origin, record.seq):
             self.stats.duplicates += 1
             return
-        if not self.ready(record):
+        if self.paused or not self.ready(record):
             self._hold(record, size)
             return
         if self.buffered:
@@ -92,6 +94,17 @@ class Applier:
         self.buffered = self.buffered_bytes = 0
         self.generation += 1
         self.stats.overflows += 1
+
+    def resume(self) -> None:
+        """After a full sync: forget what it made duplicate, deliver what is ready."""
+        self.paused = False
+        for origin, waiting in list(self._waiting.items()):
+            for seq in [s for s in waiting if self.is_duplicate(origin, s)]:
+                self._forget(waiting, seq)
+                self.stats.duplicates += 1
+            if not waiting:
+                del self._waiting[origin]
+        self._drain()
 
     def _drain(self) -> None:
         """Deliver buffered records until none is ready."""

@@ -4,9 +4,13 @@ Owns the `Subscribe` RPC: it checks the subscriber's Hello (same cluster, a
 different region), then sends, from the binlog, every record of any origin
 that the subscriber's version vector lacks (relaying what other regions
 wrote), then each record as the binlog gets it, in batches of what one read
-returns (many records under load, one when idle). The subscriber's Acks
-narrow what is sent and tell the replicator what the peer has applied.
-Must not apply records: that is the subscriber's side.
+returns (many records under load, one when idle). When the records the
+subscriber lacks were compacted away (or lie before this region's own last
+full sync), it sends a full sync instead: the binlog's latest snapshot (the
+state at a log position, with its applied vector) in chunks, then the
+records from that position on. The subscriber's Acks narrow what is sent and
+tell the replicator what the peer has applied. Must not apply records: that
+is the subscriber's side.
 """
 
 from __future__ import annotations
@@ -22,6 +26,8 @@ from typing import TYPE_CHECKING, Any
 import grpc
 
 from binlog import Binlog, Cursor, Entry, HistoryCompacted, start_for_vv
+from binlog.fs import FileSystem
+from node.persistence import read_snapshot
 from replicator.proto import replication_pb2 as pb
 from replicator.proto import replication_pb2_grpc as pb_grpc
 from replicator.wire import record_message, vv_dict, vv_message
@@ -32,6 +38,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("geokv.replicator")
 
 MAX_BATCH_RECORDS = 4096
+SNAPSHOT_CHUNK_BYTES = 1 << 20
 HEARTBEAT_SECONDS = 1.0
 
 
@@ -47,9 +54,10 @@ class Inbound:
 
 
 class PeerServicer(pb_grpc.ReplicationServicer):  # type: ignore[misc]
-    def __init__(self, replicator: Replicator, log_: Binlog) -> None:
+    def __init__(self, replicator: Replicator, log_: Binlog, fs: FileSystem) -> None:
         self.replicator = replicator
         self.log = log_
+        self.fs = fs
 
     async def Subscribe(  # the RPC's name in the proto
         self, requests: AsyncIterator[pb.FromSubscriber], context: Any
@@ -63,18 +71,30 @@ class PeerServicer(pb_grpc.ReplicationServicer):  # type: ignore[misc]
         if refusal is not None:
             await context.abort(grpc.StatusCode.FAILED_PRECONDITION, refusal)
         vv = vv_dict(hello.applied)
-        try:
-            cursor = Cursor(self.log, start_for_vv(self.log.view, vv))
-        except HistoryCompacted as exc:
-            self.replicator.stats.full_syncs_refused += 1
-            await context.abort(
-                grpc.StatusCode.OUT_OF_RANGE, f"history compacted, full sync needed: {exc}"
-            )
+        start = self._partial_start(vv)
+        snapshot = None
+        if start is None:
+            snapshot = await asyncio.to_thread(read_snapshot, self.fs)
+            if snapshot is None:  # cannot happen: history is only retired behind a snapshot
+                self.replicator.stats.full_syncs_refused += 1
+                await context.abort(grpc.StatusCode.OUT_OF_RANGE, "no snapshot to sync from")
+                return
+            start = snapshot.position
+        cursor = Cursor(self.log, start)
         link = Inbound(hello.region_id, dict(vv), time.monotonic())
-        self.replicator.inbound_opened(link)
+        self.replicator.inbound_opened(link, full=snapshot is not None)
         acks = asyncio.get_running_loop().create_task(self._read_acks(requests, link))
         try:
-            yield pb.FromPeer(welcome=pb.Welcome(region_id=self.replicator.region, sync="partial"))
+            sync = "partial" if snapshot is None else "full"
+            yield pb.FromPeer(welcome=pb.Welcome(region_id=self.replicator.region, sync=sync))
+            if snapshot is not None:
+                data, applied = snapshot.payload, vv_message(snapshot.vv)
+                for i in range(0, max(len(data), 1), SNAPSHOT_CHUNK_BYTES):
+                    last = i + SNAPSHOT_CHUNK_BYTES >= len(data)
+                    chunk = data[i : i + SNAPSHOT_CHUNK_BYTES]
+                    yield pb.FromPeer(
+                        snapshot=pb.SnapshotChunk(data=chunk, last=last, applied=applied)
+                    )
             async for batch in self._batches(cursor, link):
                 yield pb.FromPeer(batch=batch)
         finally:
@@ -82,6 +102,15 @@ class PeerServicer(pb_grpc.ReplicationServicer):  # type: ignore[misc]
             with contextlib.suppress(asyncio.CancelledError, grpc.RpcError):
                 await acks
             self.replicator.inbound_closed(link)
+
+    def _partial_start(self, vv: dict[str, int]) -> int | None:
+        """Where the records `vv` lacks start in the log, or None when a full sync is needed."""
+        try:
+            start = start_for_vv(self.log.view, vv)
+        except HistoryCompacted:
+            return None
+        floor = self.replicator.floor
+        return None if floor is not None and floor.blocks(start, vv) else start
 
     async def _read_acks(self, requests: AsyncIterator[pb.FromSubscriber], link: Inbound) -> None:
         async for message in requests:

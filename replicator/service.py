@@ -16,8 +16,10 @@ import grpc
 
 from node.config import Config, ConfigError
 from node.core import Node
+from node.persistence import Persistence
 from node.server import Server
 from replicator.applier import Applier
+from replicator.floor import Floor, load_floor, save_floor
 from replicator.peer import Inbound, PeerServicer
 from replicator.proto import replication_pb2_grpc as pb_grpc
 from replicator.subscriber import CHANNEL_OPTIONS, Subscriber
@@ -30,6 +32,7 @@ class ReplicatorStats:
     def __init__(self) -> None:
         self.full_syncs_refused = 0
         self.partial_syncs_served = 0
+        self.full_syncs_served = 0
 
 
 class Replicator:
@@ -45,11 +48,18 @@ class Replicator:
         self._grpc: grpc.aio.Server | None = None
         self._node: Node | None = None
         self._applier: Applier | None = None
+        self._persistence: Persistence | None = None
+        self.floor: Floor | None = load_floor(config["dir"])
 
     @property
     def node(self) -> Node:
         assert self._node is not None, "the replicator has not started"
         return self._node
+
+    @property
+    def persistence(self) -> Persistence:
+        assert self._persistence is not None, "the replicator has not started"
+        return self._persistence
 
     @property
     def applier(self) -> Applier:
@@ -63,12 +73,13 @@ class Replicator:
         if server.persistence is None:
             raise ConfigError("replication streams the binlog: it needs appendonly yes")
         self._node = node
+        self._persistence = server.persistence
         self._applier = Applier(node.apply_remote, node.keyspace.applied)
         node.may_collect = self.may_collect
         node.replication_status = self.status
         self._grpc = grpc.aio.server(options=CHANNEL_OPTIONS)
         pb_grpc.add_ReplicationServicer_to_server(
-            PeerServicer(self, server.persistence.log), self._grpc
+            PeerServicer(self, server.persistence.log, server.persistence.fs), self._grpc
         )
         port = self.config["replication-port"]
         for host in self.config["bind"] or ("127.0.0.1",):
@@ -104,9 +115,25 @@ class Replicator:
             return f"the subscriber has this region's own id {region!r}"
         return None
 
-    def inbound_opened(self, link: Inbound) -> None:
+    def inbound_opened(self, link: Inbound, full: bool) -> None:
         self.inbound[id(link)] = link
-        self.stats.partial_syncs_served += 1
+        if full:
+            self.stats.full_syncs_served += 1
+        else:
+            self.stats.partial_syncs_served += 1
+
+    async def after_full_sync(self) -> None:
+        """Make a merged snapshot durable before any record after it is applied.
+
+        The merge appended nothing to the binlog, so until a snapshot holds the
+        merged state a restart would replay a log with a hole. Then record the
+        hole (the floor) so this log never serves records across it.
+        """
+        position = await self.persistence.snapshot_now()
+        if position is None:
+            raise RuntimeError("full sync: the snapshot after the merge could not be written")
+        self.floor = Floor(position, dict(self.node.keyspace.applied))
+        save_floor(self.config["dir"], self.floor)
 
     def inbound_closed(self, link: Inbound) -> None:
         self.inbound.pop(id(link), None)
@@ -137,6 +164,7 @@ class Replicator:
             ("buffered_bytes", applier.buffered_bytes),
             ("buffer_overflows", applier.stats.overflows),
             ("partial_syncs_served", self.stats.partial_syncs_served),
+            ("full_syncs_served", self.stats.full_syncs_served),
             ("full_syncs_refused", self.stats.full_syncs_refused),
             ("subscribers", len(self.inbound)),
             ("peers", len(self.subscribers)),

@@ -3,7 +3,9 @@
 Owns the connection to a peer's replication address: Hello with what this
 region applied, the records received handed to the causal applier (duplicates
 dropped before their payload is decoded), Acks of what was applied, and
-reconnection with capped exponential backoff and jitter. A dropped applier
+reconnection with capped exponential backoff and jitter. A full sync's
+snapshot is merged into the live keyspace (replicator.statemerge) while the
+applier holds every record, and made durable before they go on. A dropped applier
 buffer (its generation moved on) resubscribes at once, so the peer resends
 from what was applied. Must not serve peers: that is peer.py.
 """
@@ -23,8 +25,11 @@ import grpc
 
 from node.codec import PayloadError
 from node.hlc import physical_ms
+from node.keyspace import Keyspace
+from node.snapshot import load
 from replicator.proto import replication_pb2 as pb
 from replicator.proto import replication_pb2_grpc as pb_grpc
+from replicator.statemerge import merge_keyspace
 from replicator.wire import to_record, vv_dict, vv_message
 
 if TYPE_CHECKING:
@@ -142,6 +147,7 @@ class Subscriber:
         applier = self.replicator.applier
         generation = applier.generation
         stats = self.stats
+        snapshot = bytearray()
         async for message in call:
             if message.HasField("batch"):
                 batch = message.batch
@@ -149,8 +155,32 @@ class Subscriber:
                 self._apply(batch)
                 if applier.generation != generation:
                     raise Resubscribe
+            elif message.HasField("snapshot"):
+                snapshot += message.snapshot.data
+                if message.snapshot.last:
+                    await self._full_sync(bytes(snapshot), vv_dict(message.snapshot.applied))
+                    snapshot.clear()
             elif message.HasField("welcome"):
                 self._welcome(message.welcome)
+
+    async def _full_sync(self, payload: bytes, applied: dict[str, int]) -> None:
+        """Join the peer's snapshot into the keyspace; records wait until it is durable."""
+        replicator = self.replicator
+        node = replicator.node
+        remote = Keyspace(node.region)
+        load(remote, payload)  # PayloadError: the link goes down, retried later
+        for origin, seq in applied.items():
+            remote.note_seq(origin, seq)
+        applier = replicator.applier
+        applier.paused = True
+        try:
+            keys = merge_keyspace(node.keyspace, remote)
+            if remote.vv:
+                node.hlc.observe(max(remote.vv.values()))
+            log.info("full sync from %s: merged %d keys", self.region, keys)
+            await replicator.after_full_sync()
+        finally:
+            applier.resume()
 
     def _welcome(self, welcome: pb.Welcome) -> None:
         stats = self.stats

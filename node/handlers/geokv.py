@@ -13,7 +13,10 @@ from typing import Any
 
 from node.client import Client
 from node.core import Node
+from node.crdt.hashes import HashValue
+from node.crdt.sets import SetValue
 from node.crdt.strings import StrValue
+from node.crdt.zsets import ZsetValue
 from node.keyspace import Keyspace, Value
 from node.registry import command
 from node.snapshot import STATE_CODECS
@@ -32,10 +35,25 @@ def visible_bytes(value: Value) -> bytes:
         return out
     if type(value) is StrValue:
         return value.get() or b""
+    # Collections: their visible contents in a canonical order (their dicts keep
+    # insertion order, which differs between regions that applied the same records).
+    if type(value) is SetValue:
+        return _parts(sorted(value.members))
+    if type(value) is HashValue:
+        fields = sorted((name, field.get() or b"") for name, field in value.fields.items())
+        return _parts([part for pair in fields for part in pair])
+    if type(value) is ZsetValue:
+        return _parts(
+            [part for score, name in value.items() for part in (name, repr(score).encode())]
+        )
     _, write, _ = STATE_CODECS[type(value)]
     state = bytearray()
     write(state, value)
     return bytes(state)
+
+
+def _parts(parts: list[bytes]) -> bytes:
+    return b"".join(len(part).to_bytes(8, "little") + part for part in parts)
 
 
 def keyspace_digest(ks: Keyspace, now_ms: int) -> str:

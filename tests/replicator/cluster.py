@@ -17,8 +17,12 @@ from topology.linkproxy import Direction, LinkProxy
 
 
 class Cluster:
-    def __init__(self, tmp: Path, regions: list[str], latency: float = 0.0) -> None:
+    def __init__(
+        self, tmp: Path, regions: list[str], latency: float = 0.0, flags: tuple[str, ...] = ()
+    ) -> None:
         self.regions = regions
+        self.tmp = tmp
+        self.flags = flags
         self.loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self.loop.run_forever, daemon=True)
         self._thread.start()
@@ -34,7 +38,7 @@ class Cluster:
         self.procs: dict[str, Process] = {}
         try:
             for r in regions:
-                self.procs[r] = self._start(tmp, r)
+                self.procs[r] = self._start(r)
         except BaseException:
             self.stop()
             raise
@@ -50,15 +54,21 @@ class Cluster:
                     assert time.monotonic() < deadline, self.crdt(region)
                     time.sleep(0.05)
 
-    def _start(self, tmp: Path, region: str) -> Process:
+    def restart(self, region: str) -> None:
+        """Stop a region's process and start it again on its port and data directory."""
+        self.procs[region].stop()
+        self.procs[region] = self._start(region, self.procs[region].port)
+        self.clients[region] = redis.Redis(port=self.procs[region].port)
+
+    def _start(self, region: str, port: int | None = None) -> Process:
         peers = " ".join(
             f"{p}=127.0.0.1:{self.links[(region, p)].listen_port}"
             for p in self.regions
             if p != region
         )
-        return start_geokv(tmp, "--region-id", region, "--cluster-id", "test",
+        return start_geokv(self.tmp, "--region-id", region, "--cluster-id", "test",
                            "--replication-port", str(self.repl_ports[region]),
-                           "--peers", peers)  # fmt: skip
+                           "--peers", peers, *self.flags, port=port)  # fmt: skip
 
     def _run(self, coro: object) -> None:
         asyncio.run_coroutine_threadsafe(coro, self.loop).result(10)  # type: ignore[arg-type]
@@ -69,6 +79,10 @@ class Cluster:
 
     def cut(self, a: str, b: str, direction: Direction = "both") -> None:
         self._between(a, b, lambda proxy: proxy.cut(direction))
+
+    def reset(self, a: str, b: str) -> None:
+        """Abort the connections between a and b (streams restart with a fresh Hello)."""
+        self._between(a, b, lambda proxy: proxy.reset())
 
     def heal(self, a: str, b: str) -> None:
         self._between(a, b, lambda proxy: proxy.heal())

@@ -1,0 +1,183 @@
+"""Merging a peer's snapshot into the live keyspace: the state-based side of a full sync.
+
+Owns the join of two replicas' states, each with its causal context (the
+highest stamp it applied per origin, `Keyspace.vv`; records are applied in
+order per origin, so a dot (stamp, region) was seen iff stamp <= vv[region]).
+A part (a dot) held by one side survives unless the other side had seen it and
+no longer holds it: then the other side removed it (a delete, or a tombstone
+it already collected). So local writes made while the snapshot travelled,
+which the peer had not seen, are kept (Ctrip's xredis-crdt lost them, #107),
+and deletes the peer made of what this region holds are applied.
+
+Types: strings (register + counter), sets, hashes and expiry registers merge
+exactly. Sorted sets and lists have no state join yet: a key holding one of
+them keeps the local value when there is one, else takes the peer's (a
+documented gap, docs/replication.md). Must not know gRPC or the binlog.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from node.crdt.expiry import Expiry
+from node.crdt.hashes import Field, HashValue
+from node.crdt.sets import SetValue
+from node.crdt.strings import Counter, StrValue
+from node.keyspace import Keyspace, Value
+from node.snapshot import keys_of
+
+T = TypeVar("T")
+Ctx = dict[str, int]
+
+
+def seen(stamp: int, region: str, ctx: Ctx) -> bool:
+    return stamp <= ctx.get(region, -1)
+
+
+def join_slots(
+    mine: dict[str, T], theirs: dict[str, T], stamp: Callable[[T], int], lctx: Ctx, rctx: Ctx
+) -> dict[str, T]:
+    """Join two per-region maps of dots (one slot per region: its newest write)."""
+    out: dict[str, T] = {}
+    for region in mine.keys() | theirs.keys():
+        a, b = mine.get(region), theirs.get(region)
+        if a is not None and b is not None:
+            out[region] = a if stamp(a) >= stamp(b) else b
+        elif a is not None:
+            if not seen(stamp(a), region, rctx):
+                out[region] = a
+        elif b is not None and not seen(stamp(b), region, lctx):
+            out[region] = b
+    return out
+
+
+def _join_counter(a: Counter | None, b: Counter | None, lctx: Ctx, rctx: Ctx) -> Counter | None:
+    if a is None and b is None:
+        return None
+    a, b = a or Counter(), b or Counter()
+    out = Counter()
+    out.contrib = join_slots(a.contrib, b.contrib, lambda c: c[1], lctx, rctx)
+    # Baselines are what removes observed: a union (newest per region) never
+    # counts an increment twice; one for a contribution gone from both is moot.
+    out.baseline = dict(a.baseline)
+    for region, entry in b.baseline.items():
+        if region not in out.baseline or entry[1] > out.baseline[region][1]:
+            out.baseline[region] = entry
+    return out
+
+
+def _join_register(a: StrValue, b: StrValue, lctx: Ctx, rctx: Ctx) -> tuple[bytes | None, int, str]:
+    """The register: the newest dot, unless the other side had seen it and cleared it."""
+    da, db = (a.stamp, a.region), (b.stamp, b.region)
+    if da == db:
+        return (a.data if b.data is not None else None), a.stamp, a.region
+    if da > db:
+        cleared = seen(a.stamp, a.region, rctx)  # b saw it yet holds an older dot: removed
+        return (None if cleared else a.data), a.stamp, a.region
+    cleared = seen(b.stamp, b.region, lctx)
+    return (None if cleared else b.data), b.stamp, b.region
+
+
+def join_str(a: StrValue | None, b: StrValue | None, lctx: Ctx, rctx: Ctx) -> StrValue:
+    a, b = a or StrValue(), b or StrValue()
+    data, stamp, region = _join_register(a, b, lctx, rctx)
+    out = StrValue(data, stamp, region)
+    out.counter = _join_counter(a.counter, b.counter, lctx, rctx)
+    return out
+
+
+def join_set(a: SetValue | None, b: SetValue | None, lctx: Ctx, rctx: Ctx) -> SetValue:
+    a, b = a or SetValue(), b or SetValue()
+    out = SetValue()
+    for member in a.members.keys() | b.members.keys():
+        dots = join_slots(a.members.get(member, {}), b.members.get(member, {}), int, lctx, rctx)
+        if dots:
+            out.members[member] = dots
+    out.latest_changed()
+    return out
+
+
+def join_hash(a: HashValue | None, b: HashValue | None, lctx: Ctx, rctx: Ctx) -> HashValue:
+    a, b = a or HashValue(), b or HashValue()
+    out = HashValue()
+    mine = {**a.gone, **a.fields}
+    theirs = {**b.gone, **b.fields}
+    for name in mine.keys() | theirs.keys():
+        fa, fb = mine.get(name) or Field(), theirs.get(name) or Field()
+        field = Field()
+        field.writes = join_slots(fa.writes, fb.writes, lambda w: w[0], lctx, rctx)
+        field.show_newest()
+        field.value.counter = _join_counter(fa.value.counter, fb.value.counter, lctx, rctx)
+        out.place(name, field)
+    out.latest_changed()
+    return out
+
+
+def join_expiry(a: Expiry | None, b: Expiry | None, lctx: Ctx, rctx: Ctx) -> Expiry | None:
+    a, b = a or Expiry(), b or Expiry()
+    out = Expiry()
+    out.entries = join_slots(a.entries, b.entries, lambda e: e[0], lctx, rctx)
+    return out if out.entries else None
+
+
+JOINS: dict[type, Callable[[Any, Any, Ctx, Ctx], Value]] = {
+    StrValue: join_str,
+    SetValue: join_set,
+    HashValue: join_hash,
+}
+
+
+def merge_key(ks: Keyspace, remote: Keyspace, key: bytes, lctx: Ctx, rctx: Ctx) -> None:
+    """Replace what `key` holds here by the join of both sides, then elect what it shows."""
+    mine = {type(v): v for v, _ in ks.values_of(key)}
+    theirs = {type(v): v for v, _ in remote.values_of(key)}
+    pool: dict[bytes, Value] = {}
+    for cls in mine.keys() | theirs.keys():
+        join = JOINS.get(cls)
+        if join is not None:
+            value = join(mine.get(cls), theirs.get(cls), lctx, rctx)
+        else:  # no state join for this type yet: the local value, else the peer's
+            value = mine.get(cls) or theirs[cls]
+        if not _empty(value):
+            pool[value.TYPE] = value
+    ks.data.pop(key, None)
+    ks.others.pop(key, None)
+    if pool:
+        ks.others[key] = pool
+    expiry = join_expiry(ks.expiry.get(key), remote.expiry.get(key), lctx, rctx)
+    if expiry is None:
+        ks.expiry.pop(key, None)
+    else:
+        ks.expiry[key] = expiry
+    # A value not shown under the key: the keyspace elects among `others`
+    # and refreshes the key's effective expiry.
+    ks.settle(key, StrValue())
+
+
+def _empty(value: Value) -> bool:
+    """Nothing left to show or to merge with (no dot, no counter, no field)."""
+    if isinstance(value, StrValue):
+        return value.stamp < 0 and value.counter is None
+    if isinstance(value, SetValue):
+        return not value.members
+    if isinstance(value, HashValue):
+        return not value.fields and not value.gone
+    return False
+
+
+def merge_keyspace(ks: Keyspace, remote: Keyspace) -> int:
+    """Join a peer's loaded snapshot into `ks`; returns how many keys were merged.
+
+    Keys only this side holds are merged too: the peer may have deleted (and
+    collected) what they hold. Afterwards `ks` has seen everything either had.
+    """
+    lctx, rctx = dict(ks.vv), dict(remote.vv)
+    keys = {*keys_of(ks), *keys_of(remote)}
+    for key in keys:
+        merge_key(ks, remote, key, lctx, rctx)
+    for origin, stamp in rctx.items():
+        ks.note_applied(origin, stamp)
+    for origin, seq in remote.applied.items():
+        ks.note_seq(origin, seq)
+    return len(keys)

@@ -26,6 +26,7 @@ from node.effects import (
     ListRemove,
     ListSet,
     Op,
+    Publish,
     SAdd,
     SetExpire,
     SetStr,
@@ -205,6 +206,7 @@ SCHEMAS: Final[dict[type, tuple[int, tuple[tuple[str, tuple[Writer, Reader]], ..
     ZAdd: (30, (("key", BYTES), ("entries", Z_ENTRIES))),
     ZIncr: (31, (("key", BYTES), ("member", BYTES), ("total", FLOAT), ("fresh", BOOL))),
     ZRem: (32, (("key", BYTES), ("vv", VV), ("members", KEY_OBSERVED))),
+    Publish: (60, (("channel", BYTES), ("message", BYTES))),
 }
 # An expiry write that replaces expiry entries it saw (`seen`, node.crdt.expiry)
 # uses these tags; without any, the op keeps its shorter form above.

@@ -19,7 +19,7 @@ from node.client import Client
 from node.clock import Clock, SystemClock
 from node.config import Config
 from node.crdt.strings import StrValue
-from node.effects import DelKey, EffectSink, Flush, MemorySink, Op, Record, apply_record
+from node.effects import DelKey, EffectSink, Flush, MemorySink, Op, Publish, Record, apply_record
 from node.errors import WRONGTYPE
 from node.hlc import HLC
 from node.keyspace import Keyspace, Value
@@ -68,6 +68,8 @@ class Node:
         self.may_collect: Callable[[], bool] = lambda: True
         # INFO crdt's fields about links to peers; the replicator provides them.
         self.replication_status: Callable[[], list[tuple[str, object]]] = list
+        # Whether PUBLISH goes into records (for peers' subscribers); the replicator sets it.
+        self.replicate_publish = False
 
     # -- clients ------------------------------------------------------------------
 
@@ -137,6 +139,14 @@ class Node:
         if self.blocking.queues:
             self._signal_blocked(op)
 
+    def publish(self, channel: bytes, message: bytes) -> int:
+        """PUBLISH: deliver to this region's subscribers now and, when regions
+        replicate, carry the message in this command's record to the others."""
+        if self.replicate_publish:
+            self.next_stamp()  # op i of a record has stamp + i: a Publish takes its slot
+            self._ops.append(Publish(channel, message))
+        return self.pubsub.publish(channel, message)
+
     def commit(self) -> None:
         if not self._ops:
             return
@@ -159,22 +169,28 @@ class Node:
         applier checks), then hand it to the sink unchanged: durable and relayable."""
         if record.seq <= self.keyspace.applied.get(record.origin, 0):
             return
-        touched = [k for op in record.ops for k in self._watched_by(op)] if self.watchers else ()
+        ops = record.ops
+        messages = [op for op in ops if type(op) is Publish]
+        if messages:  # not data: no key watched, saved or waited on
+            ops = tuple(op for op in ops if type(op) is not Publish)
+        touched = [k for op in ops for k in self._watched_by(op)] if self.watchers else ()
         if self.before_write is not None:
-            for op in record.ops:
+            for op in ops:
                 self.before_write(op)
         apply_record(self.keyspace, record)
         self.hlc.observe(record.stamp + len(record.ops) - 1)
         if record.origin == self.region:
             # Our own records coming back (this node lost its log tail): continue after them.
             self.seq = max(self.seq, record.seq)
-        self.dirty += len(record.ops)
+        self.dirty += len(ops)
         for key in touched:
             self.touch_key(key)
         self.sink.append(record)
         if self.blocking.queues:
-            for op in record.ops:
+            for op in ops:
                 self._signal_blocked(op)
+        for message in messages:
+            self.pubsub.publish(message.channel, message.message)
             self.blocking.serve_ready(self)
 
     def _signal_blocked(self, op: Op) -> None:

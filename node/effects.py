@@ -279,6 +279,22 @@ class ZRem:
             ks.settle(self.key, value)
 
 
+@dataclass(slots=True)
+class Publish:
+    """PUBLISH with replication on: a message for every region's subscribers.
+
+    Changes no data: applying it to a keyspace does nothing (a replayed log
+    delivers nothing); the node delivers it to local subscribers when a peer's
+    record holding it arrives (Node.apply_remote), and the publishing region
+    delivered it when the command ran, so each subscriber gets it once."""
+
+    channel: bytes
+    message: bytes
+
+    def apply(self, ks: Keyspace, origin: str, stamp: int) -> None:
+        pass
+
+
 Op = (
     SetStr
     | IncrStr
@@ -296,6 +312,7 @@ Op = (
     | ZAdd
     | ZIncr
     | ZRem
+    | Publish
 )
 
 

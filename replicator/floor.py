@@ -21,7 +21,7 @@ FILE_NAME = "replication-floor.json"
 @dataclass(frozen=True, slots=True)
 class Floor:
     position: int  # the binlog position of the snapshot taken after the merge
-    vv: dict[str, int]  # the applied vector right after the merge
+    vv: dict[str, int]  # per origin the merge advanced: its seq right after the merge
 
     def blocks(self, start: int, vv: dict[str, int]) -> bool:
         """Whether reading from `start` would skip records `vv` lacks (the hole)."""

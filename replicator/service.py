@@ -76,6 +76,7 @@ class Replicator:
         self._persistence = server.persistence
         self._applier = Applier(node.apply_remote, node.keyspace.applied)
         node.may_collect = self.may_collect
+        node.replicate_publish = True
         node.replication_status = self.status
         self._grpc = grpc.aio.server(options=CHANNEL_OPTIONS)
         pb_grpc.add_ReplicationServicer_to_server(
@@ -122,7 +123,7 @@ class Replicator:
         else:
             self.stats.partial_syncs_served += 1
 
-    async def after_full_sync(self) -> None:
+    async def after_full_sync(self, skipped: dict[str, int]) -> None:
         """Make a merged snapshot durable before any record after it is applied.
 
         The merge appended nothing to the binlog, so until a snapshot holds the
@@ -132,7 +133,13 @@ class Replicator:
         position = await self.persistence.snapshot_now()
         if position is None:
             raise RuntimeError("full sync: the snapshot after the merge could not be written")
-        self.floor = Floor(position, dict(self.node.keyspace.applied))
+        if not skipped:
+            return
+        if self.floor is not None:  # an older hole lies before this one: cover both
+            skipped = {
+                o: max(s, skipped.get(o, 0)) for o, s in {**self.floor.vv, **skipped}.items()
+            }
+        self.floor = Floor(position, skipped)
         save_floor(self.config["dir"], self.floor)
 
     def inbound_closed(self, link: Inbound) -> None:

@@ -174,11 +174,14 @@ class Subscriber:
         applier = replicator.applier
         applier.paused = True
         try:
+            before = dict(node.keyspace.applied)
             keys = merge_keyspace(node.keyspace, remote)
             if remote.vv:
                 node.hlc.observe(max(remote.vv.values()))
             log.info("full sync from %s: merged %d keys", self.region, keys)
-            await replicator.after_full_sync()
+            # The origins whose records the merge brought without their records.
+            skipped = {o: s for o, s in node.keyspace.applied.items() if s > before.get(o, 0)}
+            await replicator.after_full_sync(skipped)
         finally:
             applier.resume()
 

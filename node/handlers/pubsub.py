@@ -61,7 +61,7 @@ def _confirm_each(
 
 @command("publish")
 def publish(node: Node, client: Client, argv: list[bytes]) -> Any:
-    return node.pubsub.publish(argv[1], argv[2])
+    return node.publish(argv[1], argv[2])
 
 
 # -- PUBSUB introspection -------------------------------------------------------------------

@@ -191,6 +191,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("cluster-id", "geokv", _region, str, mutable=False),
     Setting("replication-port", "0", _int(0, 65535), str, mutable=False),
     Setting("peers", "", _peers, _render_peers, mutable=False),
+    Setting("replication-tls-cert-file", "", _string, str, mutable=False),
+    Setting("replication-tls-key-file", "", _string, str, mutable=False),
+    Setting("replication-tls-ca-cert-file", "", _string, str, mutable=False),
+    Setting("replication-compression", "no", _enum("no", "gzip"), str, mutable=False),
     Setting("metrics-port", "0", _int(0, 65535), str, mutable=False),
 )  # fmt: skip
 

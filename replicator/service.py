@@ -22,6 +22,7 @@ from replicator.applier import Applier
 from replicator.floor import Floor, load_floor, save_floor
 from replicator.peer import Inbound, PeerServicer
 from replicator.proto import replication_pb2_grpc as pb_grpc
+from replicator.security import link_security
 from replicator.subscriber import CHANNEL_OPTIONS, Subscriber
 from replicator.wire import render_vv
 
@@ -43,6 +44,7 @@ class Replicator:
         self.region: str = config["region-id"]
         self.cluster_id: str = config["cluster-id"]
         self.stats = ReplicatorStats()
+        self.security = link_security(config)  # ConfigError: refuse to start
         self.inbound: dict[int, Inbound] = {}
         self.subscribers: list[Subscriber] = []
         self._grpc: grpc.aio.Server | None = None
@@ -78,7 +80,7 @@ class Replicator:
         node.may_collect = self.may_collect
         node.replicate_publish = True
         node.replication_status = self.status
-        self._grpc = grpc.aio.server(options=CHANNEL_OPTIONS)
+        self._grpc = grpc.aio.server(options=CHANNEL_OPTIONS, compression=self.security.compression)
         pb_grpc.add_ReplicationServicer_to_server(
             PeerServicer(self, server.persistence.log, server.persistence.fs), self._grpc
         )
@@ -86,7 +88,10 @@ class Replicator:
         for host in self.config["bind"] or ("127.0.0.1",):
             address = f"[{host.lstrip('-')}]:{port}" if ":" in host else f"{host}:{port}"
             try:
-                self._grpc.add_insecure_port(address)
+                if self.security.tls:
+                    self._grpc.add_secure_port(address, self.security.server_credentials())
+                else:
+                    self._grpc.add_insecure_port(address)
             except RuntimeError as exc:
                 if not host.startswith("-"):
                     raise OSError(f"could not listen for peers on {address}: {exc}") from exc
@@ -96,6 +101,20 @@ class Replicator:
             subscriber = Subscriber(self, region, address)
             self.subscribers.append(subscriber)
             subscriber.start()
+
+    def channel(self, address: str) -> grpc.aio.Channel:
+        """A channel to a peer region's replication port, with the links' security."""
+        security = self.security
+        if security.tls:
+            return grpc.aio.secure_channel(
+                address,
+                security.channel_credentials(),
+                options=CHANNEL_OPTIONS,
+                compression=security.compression,
+            )
+        return grpc.aio.insecure_channel(
+            address, options=CHANNEL_OPTIONS, compression=security.compression
+        )
 
     async def stop(self) -> None:
         for subscriber in self.subscribers:

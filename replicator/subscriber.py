@@ -95,6 +95,7 @@ class Subscriber:
     async def _run(self) -> None:
         backoff = BACKOFF_FIRST
         while True:
+            connects = self.stats.connects
             try:
                 await self._session()
             except Resubscribe:
@@ -113,8 +114,9 @@ class Subscriber:
                 self.stats.state = "down"
                 self.stats.last_error = repr(exc)
                 log.exception("link to %s failed", self.region)
-            if self.stats.state == "connected":
+            if self.stats.connects != connects:
                 backoff = BACKOFF_FIRST  # the session had worked: retry soon
+            if self.stats.state == "connected":
                 self.stats.state = "down"
             await asyncio.sleep(backoff * random.uniform(0.5, 1.5))
             backoff = min(backoff * 2, BACKOFF_CAP)
@@ -134,7 +136,7 @@ class Subscriber:
             while True:
                 yield await outbox.get()
 
-        async with grpc.aio.insecure_channel(self.address, options=CHANNEL_OPTIONS) as channel:
+        async with replicator.channel(self.address) as channel:
             call = pb_grpc.ReplicationStub(channel).Subscribe(requests())
             acks = asyncio.get_running_loop().create_task(self._ack(outbox))
             try:

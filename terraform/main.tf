@@ -45,7 +45,7 @@ module "region" {
   auth_secret_arn      = var.auth_secret_arn
   tls                  = coalesce(each.value.tls, var.tls)
   tls_auth_clients     = var.tls_auth_clients
-  kms_key_arn          = var.kms_key_arn
+  kms_key_arn          = each.value.kms_key_arn
   secrets_kms_key_arns = var.secrets_kms_key_arns
   geokv_pip_spec       = var.geokv_pip_spec
   pip_index_url        = var.pip_index_url

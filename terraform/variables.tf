@@ -15,7 +15,7 @@ variable "name" {
 }
 
 variable "regions" {
-  description = "The regions to deploy, keyed by geokv region id (1 to 64 letters, digits, '-' or '_'). Per region: AWS region, VPC CIDR (non-overlapping), AMI (AMIs are regional), optional display name, instance type, availability zone, data volume size, client and admin CIDRs, and TLS material overriding `tls`."
+  description = "The regions to deploy, keyed by geokv region id (1 to 64 letters, digits, '-' or '_'). Per region: AWS region, VPC CIDR (non-overlapping), AMI (AMIs are regional), optional display name, instance type, availability zone, data volume size, client and admin CIDRs, a customer-managed KMS key of that region for EBS and flow logs (KMS keys are regional; null uses AWS-managed encryption), and TLS material overriding `tls`."
   type = map(object({
     aws_region          = string
     vpc_cidr            = string
@@ -26,6 +26,7 @@ variable "regions" {
     data_volume_size_gb = optional(number, 100)
     client_cidrs        = optional(list(string), [])
     admin_cidrs         = optional(list(string), [])
+    kms_key_arn         = optional(string)
     tls = optional(object({
       cert_arn = string
       key_arn  = string
@@ -73,12 +74,6 @@ variable "secrets_kms_key_arns" {
   description = "Customer-managed KMS keys encrypting the secrets and parameters; the nodes may use them for kms:Decrypt only."
   type        = list(string)
   default     = []
-}
-
-variable "kms_key_arn" {
-  description = "Customer-managed KMS key for the EBS volumes and flow-log groups of every region; null uses AWS-managed encryption. A multi-Region key's replica ARN is needed per region, so leave null or use regions' own keys through the region module."
-  type        = string
-  default     = null
 }
 
 variable "resp_port" {

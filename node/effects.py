@@ -151,6 +151,8 @@ class HDel:
         value = ks.typed(self.key, HashValue)
         if value is not None:
             value.remove(self.fields, dict(self.vv), self.members)
+            if value.gone:
+                ks.compactable.add(self.key)
             ks.settle(self.key, value)
 
 

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from node.crdt.base import CrdtValue
 from node.crdt.expiry import Entry, Expiry, Seen
+from node.crdt.hashes import HashValue
 from node.crdt.lists import ListValue
 from node.crdt.strings import StrValue
 from node.effects import KEEP_TTL
@@ -54,7 +55,7 @@ class Keyspace:
         self._scans: dict[int, list[bytes]] = {}
         self._scan_ids = itertools.count(1)
         # Lists whose removed elements stay as tombstones (later inserts may name
-        # them as anchors); `collect` drops them.
+        # them as anchors), hashes with removed counter fields; `collect` drops them.
         self.compactable: set[bytes] = set()
 
     # -- reads -------------------------------------------------------------
@@ -215,6 +216,11 @@ class Keyspace:
             listed = self.typed(key, ListValue)
             if listed is not None:
                 dropped += listed.compact()
+            # Removed hash fields kept only for their counter baselines (node.crdt.hashes).
+            hashed = self.typed(key, HashValue)
+            if hashed is not None:
+                dropped += len(hashed.gone)
+                hashed.gone.clear()
         self.compactable.clear()
         return dropped
 

@@ -16,6 +16,8 @@ import grpc
 
 from node.config import Config, ConfigError
 from node.core import Node
+from node.crdt.hashes import HashValue
+from node.keyspace import Keyspace
 from node.persistence import Persistence
 from node.server import Server
 from replicator.applier import Applier
@@ -27,6 +29,21 @@ from replicator.subscriber import CHANNEL_OPTIONS, Subscriber
 from replicator.wire import render_vv
 
 log = logging.getLogger("geokv.replicator")
+
+
+def tombstones(ks: Keyspace) -> int:
+    """What deletes left for replication's sake: invisible values kept under their
+    key, and removed hash fields that keep a counter baseline."""
+    count = 0
+    for hidden in ks.others.values():
+        for value in hidden.values():
+            count += not value.visible()
+            if isinstance(value, HashValue):
+                count += len(value.gone)
+    for value in ks.data.values():
+        if isinstance(value, HashValue):
+            count += len(value.gone)
+    return count
 
 
 class ReplicatorStats:
@@ -192,6 +209,7 @@ class Replicator:
             ("partial_syncs_served", self.stats.partial_syncs_served),
             ("full_syncs_served", self.stats.full_syncs_served),
             ("full_syncs_refused", self.stats.full_syncs_refused),
+            ("tombstones", tombstones(self.node.keyspace)),
             ("subscribers", len(self.inbound)),
             ("peers", len(self.subscribers)),
         ]

@@ -141,6 +141,8 @@ def merge_key(ks: Keyspace, remote: Keyspace, key: bytes, lctx: Ctx, rctx: Ctx) 
             value = mine.get(cls) or theirs[cls]
         if not _empty(value):
             pool[value.TYPE] = value
+        if isinstance(value, HashValue) and value.gone:
+            ks.compactable.add(key)  # its removed counter fields are tombstones too
     ks.data.pop(key, None)
     ks.others.pop(key, None)
     if pool:

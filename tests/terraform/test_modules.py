@@ -8,6 +8,7 @@ suite); `terraform fmt -check` runs too when a binary is on PATH.
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,7 @@ from typing import Any
 import hcl2
 import pytest
 
-from tests.terraform.conftest import TERRAFORM, TERRAFORM_ENV
+from tests.terraform.conftest import TERRAFORM, TERRAFORM_ENV, terraform_outputs
 
 TF_FILES = sorted(TERRAFORM.rglob("*.tf"))
 MODULE_DIRS = sorted({p.parent for p in TF_FILES})
@@ -204,3 +205,39 @@ def test_terraform_fmt_is_clean(terraform: str) -> None:
         timeout=60,
     )
     assert done.returncode == 0, f"not formatted: {done.stdout}{done.stderr}"
+
+
+def test_addressing_plan_and_its_cidr_validation(terraform: str, tmp_path: Path) -> None:
+    shutil.copytree(TERRAFORM / "modules" / "addressing", tmp_path / "addressing")
+
+    def apply(cidr: str) -> subprocess.CompletedProcess[str] | dict[str, Any]:
+        workdir = tmp_path / cidr.replace("/", "_")
+        workdir.mkdir()
+        (workdir / "main.tf").write_text(
+            f'module "a" {{\n  source   = "../addressing"\n  vpc_cidr = "{cidr}"\n}}\n'
+            'output "plan" {\n  value = module.a\n}\n'
+        )
+        try:
+            return terraform_outputs(terraform, workdir)
+        except AssertionError as exc:
+            return subprocess.CompletedProcess([], 1, "", str(exc))
+
+    assert apply("10.20.0.0/16") == {
+        "plan": {
+            "sensitive": False,
+            "type": [
+                "object",
+                {n: "string" for n in ("node_ip", "node_subnet_cidr", "public_subnet_cidr")},
+            ],
+            "value": {
+                "node_ip": "10.20.0.10",
+                "node_subnet_cidr": "10.20.0.0/24",
+                "public_subnet_cidr": "10.20.1.0/24",
+            },
+        }
+    }
+    for bad in ("10.20.0.0/21", "not-a-cidr"):
+        refused = apply(bad)
+        assert isinstance(refused, subprocess.CompletedProcess), bad
+        message = " ".join(refused.stderr.split())  # Terraform wraps long lines
+        assert "vpc_cidr must be an IPv4 CIDR block of size /20 or larger" in message

@@ -189,9 +189,9 @@ class Node:
         if self.blocking.queues:
             for op in ops:
                 self._signal_blocked(op)
+            self.blocking.serve_ready(self)
         for message in messages:
             self.pubsub.publish(message.channel, message.message)
-            self.blocking.serve_ready(self)
 
     def _signal_blocked(self, op: Op) -> None:
         """Clients blocked on the key `op` wrote are served once the command (or the

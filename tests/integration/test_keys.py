@@ -11,49 +11,12 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import redis
 
-from tests.conftest import Process
-
-
-@pytest.fixture
-def ref3(r: redis.Redis, redis_server: Process) -> Iterator[redis.Redis]:
-    """The reference server, in the same protocol as `r`, flushed first."""
-    protocol = r.connection_pool.connection_kwargs.get("protocol", 2)
-    client = redis.Redis(port=redis_server.port, protocol=protocol, socket_timeout=10)
-    client.flushall()
-    yield client
-    client.close()
-
-
-def outcome(client: redis.Redis, *args: Any) -> Any:
-    try:
-        return client.execute_command(*args)
-    except redis.ResponseError as exc:
-        return ("error", str(exc))
-
-
-def same(r: redis.Redis, ref: redis.Redis, *args: Any) -> Any:
-    """Run one command on both servers; the replies (or errors) must be identical."""
-    got, want = outcome(r, *args), outcome(ref, *args)
-    assert got == want, args
-    return got
-
-
-def script(r: redis.Redis, ref: redis.Redis, *commands: str) -> None:
-    for line in commands:
-        same(r, ref, *line.split())
-
-
-def error(client: redis.Redis, *args: Any) -> str:
-    with pytest.raises(redis.ResponseError) as info:
-        client.execute_command(*args)
-    return str(info.value)
-
+from tests.integration.compare import outcome, same_outcome, script
 
 # -- existence and type ------------------------------------------------------------------
 
@@ -158,7 +121,7 @@ def test_scan_match_count_type_filter_like_redis(r: redis.Redis, ref3: redis.Red
     ],
 )
 def test_scan_errors_match_redis(r: redis.Redis, ref3: redis.Redis, args: list[str]) -> None:
-    same(r, ref3, "SCAN", *args)
+    same_outcome(r, ref3, "SCAN", *args)
 
 
 @pytest.mark.parametrize(
@@ -307,8 +270,8 @@ def test_expire_overflow_errors_like_redis(
 ) -> None:
     for client in (r, ref3):
         client.set("k", "v")
-    same(r, ref3, *args)
-    same(r, ref3, "EXISTS", "k")
+    same_outcome(r, ref3, *args)
+    same_outcome(r, ref3, "EXISTS", "k")
 
 
 _PAST = ["EXPIRE k -1", "EXPIRE k 0", "EXPIRE k -9223372036854775",
@@ -322,8 +285,8 @@ def test_expire_in_the_past_deletes_and_answers_1(
 ) -> None:
     for client in (r, ref3):
         client.set("k", "v")
-    assert same(r, ref3, *line.split()) in (1, True)
-    assert same(r, ref3, "EXISTS", "k") == 0
+    assert same_outcome(r, ref3, *line.split()) in (1, True)
+    assert same_outcome(r, ref3, "EXISTS", "k") == 0
 
 
 def test_pexpireat_far_future_and_expiretime_rounding(r: redis.Redis, ref3: redis.Redis) -> None:
@@ -445,7 +408,7 @@ _ARITY = ["DEL", "UNLINK", "EXISTS", "TOUCH", "TYPE", "TYPE a b", "KEYS", "KEYS 
 
 @pytest.mark.parametrize("line", _ARITY)
 def test_wrong_arity_like_redis(r: redis.Redis, ref3: redis.Redis, line: str) -> None:
-    message = same(r, ref3, *line.split())
+    message = same_outcome(r, ref3, *line.split())
     assert message[0] == "error" and "wrong number of arguments" in message[1]
 
 
@@ -490,5 +453,5 @@ def test_random_key_command_sequences_match_redis(
                 continue
             assert got == want, command
         else:
-            same(r, ref3, *command)
+            same_outcome(r, ref3, *command)
     assert sorted(r.keys("*")) == sorted(ref3.keys("*"))

@@ -7,37 +7,11 @@ byte-exact checks pin the null forms redis-py would blur.
 
 from __future__ import annotations
 
-from typing import Any
-
 import redis
 
 from tests.conftest import Process
+from tests.integration.compare import same
 from tests.integration.raw import Raw
-
-Command = tuple[Any, ...]
-
-
-def raw(client: redis.Redis, *args: Any) -> Any:
-    """A reply as parsed off the wire, without redis-py's per-command reshaping."""
-    pool = client.connection_pool
-    conn = pool.get_connection()
-    try:
-        conn.send_command(*args)  # type: ignore[no-untyped-call]
-        return client.parse_response(conn, "RAW")  # type: ignore[no-untyped-call]
-    finally:
-        pool.release(conn)
-
-
-def reply(client: redis.Redis, *args: Any) -> Any:
-    try:
-        return raw(client, *args)
-    except redis.ResponseError as exc:
-        return ("error", str(exc))
-
-
-def same(r: redis.Redis, ref: redis.Redis, commands: list[Command]) -> None:
-    for command in commands:
-        assert reply(r, *command) == reply(ref, *command), command
 
 
 def test_pushes_and_reads(r: redis.Redis, ref: redis.Redis) -> None:

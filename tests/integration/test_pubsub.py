@@ -16,24 +16,19 @@ import pytest
 import redis
 
 from tests.conftest import Process, start_geokv
+from tests.integration.compare import RawPair, port_of, protocol_of, same_bytes
 from tests.integration.raw import Raw
-
-Pair = tuple[Raw, Raw]
-
-
-def resp3(r: redis.Redis) -> bool:
-    return r.connection_pool.connection_kwargs.get("protocol") == 3
 
 
 class Opened:
     """Raw connections to geokv and to the reference, opened in pairs and closed at the end."""
 
     def __init__(self, r: redis.Redis, redis_server: Process) -> None:
-        self.resp3 = resp3(r)
-        self.ports = (r.connection_pool.connection_kwargs["port"], redis_server.port)
+        self.resp3 = protocol_of(r) == 3
+        self.ports = (port_of(r), redis_server.port)
         self.all: list[Raw] = []
 
-    def pair(self) -> Pair:
+    def pair(self) -> RawPair:
         ours, theirs = (Raw(port, resp3=self.resp3) for port in self.ports)
         self.all += [ours, theirs]
         return ours, theirs
@@ -51,15 +46,7 @@ def opened(r: redis.Redis, ref: redis.Redis, redis_server: Process) -> Iterator[
     conns.close()
 
 
-def same(pair: Pair, *args: str) -> bytes:
-    """Send one command to both servers; their replies must be the same bytes."""
-    ours, theirs = pair
-    got = ours.call(*args)
-    assert got == theirs.call(*args)
-    return got
-
-
-def same_next(pair: Pair) -> bytes:
+def same_next(pair: RawPair) -> bytes:
     """The next reply or message on both connections, compared."""
     got = pair[0].read()
     assert got == pair[1].read()
@@ -84,22 +71,24 @@ def push(resp3: bool, *items: bytes | int | None) -> bytes:
 
 def test_subscribe_confirms_each_channel(opened: Opened) -> None:
     pair = opened.pair()
-    assert same(pair, "SUBSCRIBE", "a", "b") == push(opened.resp3, b"subscribe", b"a", 1)
+    assert same_bytes(pair, "SUBSCRIBE", "a", "b") == push(opened.resp3, b"subscribe", b"a", 1)
     assert same_next(pair) == push(opened.resp3, b"subscribe", b"b", 2)
     # Subscribing again changes nothing but is confirmed.
-    assert same(pair, "SUBSCRIBE", "a") == push(opened.resp3, b"subscribe", b"a", 2)
-    assert same(pair, "PSUBSCRIBE", "n*") == push(opened.resp3, b"psubscribe", b"n*", 3)
-    assert same(pair, "UNSUBSCRIBE", "a") == push(opened.resp3, b"unsubscribe", b"a", 2)
-    assert same(pair, "UNSUBSCRIBE", "never") == push(opened.resp3, b"unsubscribe", b"never", 2)
-    assert same(pair, "PUNSUBSCRIBE") == push(opened.resp3, b"punsubscribe", b"n*", 1)
-    assert same(pair, "UNSUBSCRIBE") == push(opened.resp3, b"unsubscribe", b"b", 0)
+    assert same_bytes(pair, "SUBSCRIBE", "a") == push(opened.resp3, b"subscribe", b"a", 2)
+    assert same_bytes(pair, "PSUBSCRIBE", "n*") == push(opened.resp3, b"psubscribe", b"n*", 3)
+    assert same_bytes(pair, "UNSUBSCRIBE", "a") == push(opened.resp3, b"unsubscribe", b"a", 2)
+    assert same_bytes(pair, "UNSUBSCRIBE", "never") == push(
+        opened.resp3, b"unsubscribe", b"never", 2
+    )
+    assert same_bytes(pair, "PUNSUBSCRIBE") == push(opened.resp3, b"punsubscribe", b"n*", 1)
+    assert same_bytes(pair, "UNSUBSCRIBE") == push(opened.resp3, b"unsubscribe", b"b", 0)
 
 
 def test_unsubscribing_with_no_subscriptions(opened: Opened) -> None:
     pair = opened.pair()
-    assert same(pair, "UNSUBSCRIBE") == push(opened.resp3, b"unsubscribe", None, 0)
-    assert same(pair, "PUNSUBSCRIBE") == push(opened.resp3, b"punsubscribe", None, 0)
-    assert same(pair, "UNSUBSCRIBE", "x", "y") == push(opened.resp3, b"unsubscribe", b"x", 0)
+    assert same_bytes(pair, "UNSUBSCRIBE") == push(opened.resp3, b"unsubscribe", None, 0)
+    assert same_bytes(pair, "PUNSUBSCRIBE") == push(opened.resp3, b"punsubscribe", None, 0)
+    assert same_bytes(pair, "UNSUBSCRIBE", "x", "y") == push(opened.resp3, b"unsubscribe", b"x", 0)
     assert same_next(pair) == push(opened.resp3, b"unsubscribe", b"y", 0)
 
 
@@ -119,7 +108,7 @@ def test_unsubscribe_all_leaves_every_channel(opened: Opened) -> None:
 def test_subscription_errors(opened: Opened) -> None:
     pair = opened.pair()
     for args in (("SUBSCRIBE",), ("PSUBSCRIBE",), ("PUBLISH", "ch"), ("PUBLISH", "a", "b", "c")):
-        assert same(pair, *args).startswith(b"-ERR wrong number of arguments for '")
+        assert same_bytes(pair, *args).startswith(b"-ERR wrong number of arguments for '")
 
 
 # -- PUBLISH --------------------------------------------------------------------------------
@@ -127,21 +116,21 @@ def test_subscription_errors(opened: Opened) -> None:
 
 def test_publish_reaches_channel_and_pattern_subscribers(opened: Opened) -> None:
     subscriber, publisher = opened.pair(), opened.pair()
-    same(subscriber, "SUBSCRIBE", "news")
-    same(subscriber, "PSUBSCRIBE", "n*")
-    same(subscriber, "PSUBSCRIBE", "x*")
+    same_bytes(subscriber, "SUBSCRIBE", "news")
+    same_bytes(subscriber, "PSUBSCRIBE", "n*")
+    same_bytes(subscriber, "PSUBSCRIBE", "x*")
     # One delivery per matching subscription, each counted.
-    assert same(publisher, "PUBLISH", "news", "hello") == b":2\r\n"
+    assert same_bytes(publisher, "PUBLISH", "news", "hello") == b":2\r\n"
     assert same_next(subscriber) == push(opened.resp3, b"message", b"news", b"hello")
     assert same_next(subscriber) == push(opened.resp3, b"pmessage", b"n*", b"news", b"hello")
-    assert same(publisher, "PUBLISH", "nothing", "") == b":1\r\n"
+    assert same_bytes(publisher, "PUBLISH", "nothing", "") == b":1\r\n"
     assert same_next(subscriber) == push(opened.resp3, b"pmessage", b"n*", b"nothing", b"")
-    assert same(publisher, "PUBLISH", "quiet", "x") == b":0\r\n"
+    assert same_bytes(publisher, "PUBLISH", "quiet", "x") == b":0\r\n"
 
 
 def test_pattern_subscriptions_use_redis_globs(opened: Opened) -> None:
     subscriber, publisher = opened.pair(), opened.pair()
-    same(subscriber, "PSUBSCRIBE", "h?llo", "h[ae]y", "a\\*b")
+    same_bytes(subscriber, "PSUBSCRIBE", "h?llo", "h[ae]y", "a\\*b")
     same_next(subscriber), same_next(subscriber)
     for channel, receivers in (
         ("hello", 1),
@@ -151,7 +140,7 @@ def test_pattern_subscriptions_use_redis_globs(opened: Opened) -> None:
         ("a*b", 1),
         ("axb", 0),
     ):
-        assert same(publisher, "PUBLISH", channel, "m") == b":%d\r\n" % receivers
+        assert same_bytes(publisher, "PUBLISH", channel, "m") == b":%d\r\n" % receivers
         if receivers:
             assert same_next(subscriber).endswith(b"m\r\n")
 
@@ -160,33 +149,33 @@ def test_resp2_subscriber_may_only_run_pubsub_commands(r: redis.Redis, opened: O
     if opened.resp3:
         pytest.skip("the restriction is RESP2's")
     pair = opened.pair()
-    same(pair, "SUBSCRIBE", "ch")
+    same_bytes(pair, "SUBSCRIBE", "ch")
     for args in (("GET", "k"), ("PUBLISH", "ch", "m"), ("PUBSUB", "NUMPAT"), ("MULTI",)):
-        got = same(pair, *args)
+        got = same_bytes(pair, *args)
         assert got.startswith(b"-ERR Can't execute '")
         assert b"only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET" in got
-    assert same(pair, "PING") == b"*2\r\n$4\r\npong\r\n$0\r\n\r\n"
-    assert same(pair, "UNSUBSCRIBE") == push(False, b"unsubscribe", b"ch", 0)
-    assert same(pair, "GET", "k") == b"$-1\r\n"
+    assert same_bytes(pair, "PING") == b"*2\r\n$4\r\npong\r\n$0\r\n\r\n"
+    assert same_bytes(pair, "UNSUBSCRIBE") == push(False, b"unsubscribe", b"ch", 0)
+    assert same_bytes(pair, "GET", "k") == b"$-1\r\n"
 
 
 def test_resp3_subscriber_runs_any_command_between_messages(opened: Opened) -> None:
     if not opened.resp3:
         pytest.skip("RESP3 only")
     subscriber, publisher = opened.pair(), opened.pair()
-    same(subscriber, "SUBSCRIBE", "ch")
-    assert same(subscriber, "SET", "k", "v") == b"+OK\r\n"
-    assert same(publisher, "PUBLISH", "ch", "m1") == b":1\r\n"
-    assert same(subscriber, "GET", "k") == push(True, b"message", b"ch", b"m1")
+    same_bytes(subscriber, "SUBSCRIBE", "ch")
+    assert same_bytes(subscriber, "SET", "k", "v") == b"+OK\r\n"
+    assert same_bytes(publisher, "PUBLISH", "ch", "m1") == b":1\r\n"
+    assert same_bytes(subscriber, "GET", "k") == push(True, b"message", b"ch", b"m1")
     assert same_next(subscriber) == b"$1\r\nv\r\n"
-    assert same(subscriber, "PING") == b"+PONG\r\n"
+    assert same_bytes(subscriber, "PING") == b"+PONG\r\n"
 
 
 def test_own_messages_keep_their_place_among_replies(opened: Opened) -> None:
     if not opened.resp3:
         pytest.skip("a RESP2 subscriber cannot publish")
     pair = opened.pair()
-    same(pair, "SUBSCRIBE", "ch")
+    same_bytes(pair, "SUBSCRIBE", "ch")
     for conn in pair:  # pipelined: the message comes between PING's and PUBLISH's replies
         conn.send("PING")
         conn.send("PUBLISH", "ch", "self")
@@ -236,17 +225,17 @@ def test_pubsub_introspection(r: redis.Redis, opened: Opened) -> None:
     subscribers = [opened.pair() for _ in range(2)]
     admin = opened.pair()
     for pair in subscribers:
-        same(pair, "SUBSCRIBE", "news.eu")
-        same(pair, "PSUBSCRIBE", "news.*")
-    same(subscribers[0], "SUBSCRIBE", "sport")
-    same(subscribers[0], "PSUBSCRIBE", "other")
-    assert same(admin, "PUBSUB", "NUMSUB", "news.eu", "sport", "none") == (
+        same_bytes(pair, "SUBSCRIBE", "news.eu")
+        same_bytes(pair, "PSUBSCRIBE", "news.*")
+    same_bytes(subscribers[0], "SUBSCRIBE", "sport")
+    same_bytes(subscribers[0], "PSUBSCRIBE", "other")
+    assert same_bytes(admin, "PUBSUB", "NUMSUB", "news.eu", "sport", "none") == (
         b"*6\r\n$7\r\nnews.eu\r\n:2\r\n$5\r\nsport\r\n:1\r\n$4\r\nnone\r\n:0\r\n"
     )
-    assert same(admin, "PUBSUB", "NUMSUB") == b"*0\r\n"
-    assert same(admin, "PUBSUB", "NUMPAT") == b":2\r\n"
-    assert same(admin, "PUBSUB", "CHANNELS", "s*") == b"*1\r\n$5\r\nsport\r\n"
-    assert same(admin, "PUBSUB", "CHANNELS", "x*") == b"*0\r\n"
+    assert same_bytes(admin, "PUBSUB", "NUMSUB") == b"*0\r\n"
+    assert same_bytes(admin, "PUBSUB", "NUMPAT") == b":2\r\n"
+    assert same_bytes(admin, "PUBSUB", "CHANNELS", "s*") == b"*1\r\n$5\r\nsport\r\n"
+    assert same_bytes(admin, "PUBSUB", "CHANNELS", "x*") == b"*0\r\n"
     assert sorted(r.pubsub_channels()) == [b"news.eu", b"sport"]
     assert sorted(r.pubsub_channels("*.eu")) == [b"news.eu"]
 
@@ -260,7 +249,7 @@ def test_pubsub_errors(opened: Opened) -> None:
         ("PUBSUB", "NUMPAT", "x"),
         ("PUBSUB", "HELP", "x"),
     ):
-        assert same(pair, *args).startswith(b"-ERR ")
+        assert same_bytes(pair, *args).startswith(b"-ERR ")
 
 
 def test_pubsub_help(opened: Opened) -> None:

@@ -18,6 +18,7 @@ from redis.backoff import NoBackoff
 from redis.retry import Retry
 
 from tests.conftest import Process, start_geokv, start_redis
+from tests.integration.compare import same_bytes
 from tests.integration.raw import Raw
 
 PASSWORD = "s3cret"
@@ -63,25 +64,14 @@ def clean_acl(servers: tuple[Process, Process]) -> Iterator[None]:
             conn.close()
 
 
-Command = tuple[str, ...]
-
-
-def run(port: int, resp3: bool, commands: list[Command]) -> list[bytes]:
-    conn = Raw(port, resp3=resp3)
-    try:
-        return [conn.call(*command) for command in commands]
-    finally:
-        conn.close()
-
-
-def same(servers: tuple[Process, Process], resp3: bool, *commands: Command) -> list[bytes]:
+def same(servers: tuple[Process, Process], resp3: bool, *commands: tuple[str, ...]) -> list[bytes]:
     """Run the commands on one fresh connection to each server; replies must be identical."""
-    geokv, ref = servers
-    expected = run(ref.port, resp3, list(commands))
-    got = run(geokv.port, resp3, list(commands))
-    for command, want, have in zip(commands, expected, got, strict=True):
-        assert have == want, command
-    return got
+    pair = (Raw(servers[0].port, resp3=resp3), Raw(servers[1].port, resp3=resp3))
+    try:
+        return [same_bytes(pair, *command) for command in commands]
+    finally:
+        for conn in pair:
+            conn.close()
 
 
 def test_default_user_and_introspection(servers: tuple[Process, Process], resp3: bool) -> None:

@@ -7,13 +7,10 @@ unordered replies are checked for their meaning with redis-py.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 import redis
 
-from tests.conftest import Process
-from tests.integration.raw import Raw
+from tests.integration.compare import RawPair, same_bytes
 
 WRONGTYPE = "WRONGTYPE Operation against a key holding the wrong kind of value"
 
@@ -118,22 +115,9 @@ SCRIPT: list[tuple[str, ...]] = [
 ]
 
 
-@pytest.fixture(params=[False, True], ids=["resp2", "resp3"])
-def pair(
-    request: pytest.FixtureRequest, geokv_server: Process, redis_server: Process
-) -> Iterator[tuple[Raw, Raw]]:
-    ours, theirs = Raw(geokv_server.port, request.param), Raw(redis_server.port, request.param)
-    for conn in (ours, theirs):
-        conn.call("FLUSHALL")
-    yield ours, theirs
-    ours.close()
-    theirs.close()
-
-
-def test_replies_match_the_reference_byte_for_byte(pair: tuple[Raw, Raw]) -> None:
-    ours, theirs = pair
+def test_replies_match_the_reference_byte_for_byte(raw_pair: RawPair) -> None:
     for command in SCRIPT:
-        assert ours.call(*command) == theirs.call(*command), command
+        same_bytes(raw_pair, *command)
 
 
 def test_non_integer_members_and_encodings(r: redis.Redis) -> None:

@@ -8,45 +8,10 @@ WRONGTYPE is not exercised here yet: no other data type exists to make one.
 from __future__ import annotations
 
 import time
-from typing import Any
 
-import pytest
 import redis
 
-Command = tuple[Any, ...]
-
-
-def raw(client: redis.Redis, *args: Any) -> Any:
-    """A command's reply as parsed off the wire, without redis-py's per-command callbacks."""
-    pool = client.connection_pool
-    conn = pool.get_connection()
-    try:
-        conn.send_command(*args)  # type: ignore[no-untyped-call]
-        # No callback is registered under this name, so nothing reshapes the reply.
-        return client.parse_response(conn, "RAW")  # type: ignore[no-untyped-call]
-    finally:
-        pool.release(conn)
-
-
-def reply(client: redis.Redis, *args: Any) -> Any:
-    """A command's raw reply, or ('error', text) for an error reply."""
-    try:
-        return raw(client, *args)
-    except redis.ResponseError as exc:
-        return ("error", str(exc))
-
-
-def error(client: redis.Redis, *args: Any) -> str:
-    with pytest.raises(redis.ResponseError) as info:
-        raw(client, *args)
-    return str(info.value)
-
-
-def same(r: redis.Redis, ref: redis.Redis, commands: list[Command]) -> None:
-    """Run each command on both servers in turn; every reply must match."""
-    for command in commands:
-        assert reply(r, *command) == reply(ref, *command), command
-
+from tests.integration.compare import Command, error, raw, reply, same
 
 # -- GET / SET ---------------------------------------------------------------------------
 

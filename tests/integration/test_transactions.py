@@ -16,6 +16,7 @@ import pytest
 import redis
 
 from tests.conftest import Process, start_geokv, start_redis
+from tests.integration.compare import port_of, protocol_of
 
 Script = list[tuple[Any, ...]]
 
@@ -23,9 +24,9 @@ Script = list[tuple[Any, ...]]
 @pytest.fixture
 def pair(r: redis.Redis, redis_server: Process) -> Iterator[tuple[redis.Redis, redis.Redis]]:
     """Single-connection clients of geokv and of the reference, same protocol, both empty."""
-    protocol = r.connection_pool.connection_kwargs.get("protocol", 2)
+    protocol = protocol_of(r)
     ours = redis.Redis(
-        port=r.connection_pool.connection_kwargs["port"],
+        port=port_of(r),
         protocol=protocol,
         single_connection_client=True,
         socket_timeout=10,
@@ -171,8 +172,7 @@ def test_discard_drops_the_queue(pair: tuple[redis.Redis, redis.Redis]) -> None:
 
 
 def _other(client: redis.Redis) -> redis.Redis:
-    kwargs = client.connection_pool.connection_kwargs
-    return redis.Redis(port=kwargs["port"], protocol=kwargs.get("protocol", 2), socket_timeout=10)
+    return redis.Redis(port=port_of(client), protocol=protocol_of(client), socket_timeout=10)
 
 
 TXN: Script = [("MULTI",), ("PING",), ("EXEC",)]
@@ -312,13 +312,12 @@ def test_oom_inside_multi_matches_redis(tmp_path: Path) -> None:
 def test_acl_change_between_queueing_and_exec(pair: tuple[redis.Redis, redis.Redis]) -> None:
     results = []
     for admin in pair:
-        kwargs = admin.connection_pool.connection_kwargs
         admin.execute_command(
             "ACL", "SETUSER", "txn-user", "reset", "on", ">pw", "+@all", "~*", "&*"
         )
         user = redis.Redis(
-            port=kwargs["port"],
-            protocol=kwargs.get("protocol", 2),
+            port=port_of(admin),
+            protocol=protocol_of(admin),
             username="txn-user",
             password="pw",
             single_connection_client=True,

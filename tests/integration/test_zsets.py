@@ -8,13 +8,12 @@ shape and guarantees instead.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import redis
 
-from tests.integration.raw import Raw
+from tests.integration.compare import RawPair, protocol_of, same_bytes
 
 SETUP = [
     "ZADD z 1 a 2 b 3 c 4 d 5 e",
@@ -260,32 +259,15 @@ def pairs(reply: list[Any]) -> list[tuple[bytes, float]]:
     return [(member, float(score)) for member, score in reply]
 
 
-def port_of(client: redis.Redis) -> int:
-    return int(client.connection_pool.connection_kwargs["port"])
-
-
-@pytest.fixture
-def pair(r: redis.Redis, ref: redis.Redis) -> Iterator[tuple[Raw, Raw]]:
-    resp3 = r.connection_pool.connection_kwargs.get("protocol") == 3
-    ours, theirs = Raw(port_of(r), resp3), Raw(port_of(ref), resp3)
-    yield ours, theirs
-    ours.sock.close()
-    theirs.sock.close()
-
-
-def test_replies_match_the_reference_byte_for_byte(pair: tuple[Raw, Raw]) -> None:
-    ours, theirs = pair
+def test_replies_match_the_reference_byte_for_byte(raw_pair: RawPair) -> None:
     for line in SETUP + SCRIPT:
-        args = split(line)
-        assert ours.call(*args) == theirs.call(*args), line
+        same_bytes(raw_pair, *split(line))
 
 
-def test_wrong_arity_matches_the_reference(pair: tuple[Raw, Raw]) -> None:
-    ours, theirs = pair
+def test_wrong_arity_matches_the_reference(raw_pair: RawPair) -> None:
     for line in ARITY:
-        reply = ours.call(*split(line))
+        reply = same_bytes(raw_pair, *split(line))
         assert reply.startswith(b"-ERR wrong number of arguments"), line
-        assert reply == theirs.call(*split(line)), line
 
 
 # -- behaviour beyond byte equality ------------------------------------------------------------
@@ -342,7 +324,7 @@ def test_zrandmember_shapes(r: redis.Redis) -> None:
     assert len(picked) == len(set(picked)) == 2
     assert len(r.zrandmember("z", -7)) == 7
     pairs = r.execute_command("ZRANDMEMBER", "z", "-4", "WITHSCORES")
-    if r.connection_pool.connection_kwargs.get("protocol") == 3:
+    if protocol_of(r) == 3:
         assert len(pairs) == 4 and all(len(p) == 2 for p in pairs)
         assert all({b"a": 1.0, b"b": 2.0, b"c": 3.0}[m] == s for m, s in pairs)
     else:

@@ -10,34 +10,8 @@ import pytest
 import redis
 
 from tests.conftest import Process, start_geokv
+from tests.integration.compare import error, same_error
 from tests.integration.raw import Raw
-
-
-def error_of(client: redis.Redis, *args: str | bytes) -> str:
-    with pytest.raises(redis.ResponseError) as exc:
-        client.execute_command(*args)
-    return str(exc.value)
-
-
-def same_error(r: redis.Redis, ref: redis.Redis, *args: str | bytes) -> str:
-    mine, theirs = error_of(r, *args), error_of(ref, *args)
-    assert mine == theirs
-    return mine
-
-
-@pytest.fixture
-def raw(geokv_server: Process) -> Iterator[Raw]:
-    client = Raw(geokv_server.port)
-    yield client
-    client.close()
-
-
-@pytest.fixture
-def raw_ref(redis_server: Process) -> Iterator[Raw]:
-    client = Raw(redis_server.port)
-    yield client
-    client.close()
-
 
 # -- PING, ECHO, SELECT -------------------------------------------------------------------
 
@@ -63,7 +37,7 @@ def test_ping_in_resp2_subscriber_context(raw: Raw, raw_ref: Raw) -> None:
 def test_select_only_db_zero(r: redis.Redis, ref: redis.Redis) -> None:
     assert r.execute_command("SELECT", "0") is True
     # geokv has one database, like Redis Enterprise Active-Active.
-    assert error_of(r, "SELECT", "1") == "DB index is out of range"
+    assert error(r, "SELECT", "1") == "DB index is out of range"
     for args in (("16",), ("-1",), ("abc",), ("1.5",), ("4294967296",), ()):
         same_error(r, ref, "SELECT", *args)
 
@@ -170,8 +144,8 @@ def test_client_setinfo(r: redis.Redis) -> None:
     line = r.execute_command("CLIENT", "INFO")
     text = line.decode() if isinstance(line, bytes) else line
     assert text.rstrip("\n").endswith("lib-name=mylib lib-ver=1.2")
-    assert error_of(r, "CLIENT", "SETINFO", "foo", "x") == "Unrecognized option 'foo'"
-    assert error_of(r, "CLIENT", "SETINFO", "LIB-NAME", "a b") == (
+    assert error(r, "CLIENT", "SETINFO", "foo", "x") == "Unrecognized option 'foo'"
+    assert error(r, "CLIENT", "SETINFO", "LIB-NAME", "a b") == (
         "LIB-NAME cannot contain spaces, newlines or special characters."
     )
 
@@ -259,7 +233,7 @@ def test_client_kill_forms(geokv_server: Process, r: redis.Redis, ref: redis.Red
     finally:
         victim.close()
     assert f"id={victim_id} " not in str(r.execute_command("CLIENT", "LIST"))
-    assert error_of(r, "CLIENT", "KILL", "1.2.3.4:5") == "No such client"
+    assert error(r, "CLIENT", "KILL", "1.2.3.4:5") == "No such client"
     assert r.execute_command("CLIENT", "KILL", "ID", "999999") == 0
     for args in (
         ("ID", "abc"),

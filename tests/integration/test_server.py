@@ -14,22 +14,8 @@ import redis
 
 from node.commands.table import TABLE
 from tests.conftest import Process, start_geokv
+from tests.integration.compare import error, same_error
 from tests.integration.raw import Raw
-from tests.integration.test_connection import error_of, same_error
-
-
-@pytest.fixture
-def raw(geokv_server: Process) -> Iterator[Raw]:
-    client = Raw(geokv_server.port)
-    yield client
-    client.close()
-
-
-@pytest.fixture
-def raw_ref(redis_server: Process) -> Iterator[Raw]:
-    client = Raw(redis_server.port)
-    yield client
-    client.close()
 
 
 def headers(text: str) -> list[str]:
@@ -256,8 +242,8 @@ def test_shutdown_exits_cleanly_without_reply(lone: Process, ref: redis.Redis) -
     client = redis.Redis(port=lone.port, socket_timeout=10)
     try:
         for args in (("foo",), ("NOSAVE", "SAVE"), ("ABORT", "NOW")):
-            assert error_of(client, "SHUTDOWN", *args) == error_of(ref, "SHUTDOWN", *args)
-        assert error_of(client, "SHUTDOWN", "ABORT") == "No shutdown in progress."
+            assert error(client, "SHUTDOWN", *args) == error(ref, "SHUTDOWN", *args)
+        assert error(client, "SHUTDOWN", "ABORT") == "No shutdown in progress."
     finally:
         client.close()
     raw = Raw(lone.port)

@@ -19,7 +19,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -51,6 +51,9 @@ class Inbound:
     acked_at: float = 0.0
     connected: bool = True
     records_sent: int = 0
+    # Origins the subscriber gets from their own region: not relayed to it.
+    direct: frozenset[str] = frozenset()
+    records_skipped: int = 0
 
 
 class PeerServicer(pb_grpc.ReplicationServicer):  # type: ignore[misc]
@@ -82,6 +85,7 @@ class PeerServicer(pb_grpc.ReplicationServicer):  # type: ignore[misc]
             start = snapshot.position
         cursor = Cursor(self.log, start)
         link = Inbound(hello.region_id, dict(vv), time.monotonic())
+        link.direct = _direct(hello.direct, self.replicator.region)
         self.replicator.inbound_opened(link, full=snapshot is not None)
         acks = asyncio.get_running_loop().create_task(self._read_acks(requests, link))
         try:
@@ -119,6 +123,7 @@ class PeerServicer(pb_grpc.ReplicationServicer):  # type: ignore[misc]
                     if seq > link.acked.get(origin, 0):
                         link.acked[origin] = seq
                 link.acked_at = time.monotonic()
+                link.direct = _direct(message.ack.direct, self.replicator.region)
 
     async def _batches(self, cursor: Cursor, link: Inbound) -> AsyncIterator[pb.Batch]:
         binlog = self.log
@@ -134,17 +139,29 @@ class PeerServicer(pb_grpc.ReplicationServicer):  # type: ignore[misc]
                     yield pb.Batch(peer_vv=vv_message(binlog.vv))  # lag and liveness
                 continue
             woken.cancel()
-            wanted = _lacking(entries, link.acked)
+            wanted = _lacking(entries, link)
             for i in range(0, len(wanted), MAX_BATCH_RECORDS):
                 chunk = wanted[i : i + MAX_BATCH_RECORDS]
                 link.records_sent += len(chunk)
                 yield pb.Batch(records=chunk, peer_vv=vv_message(binlog.vv))
 
 
-def _lacking(entries: list[Entry], acked: dict[str, int]) -> list[pb.Record]:
-    """The records the subscriber has not applied (as far as its Hello and Acks say)."""
-    return [
-        record_message(entry)
-        for entry in entries
-        if entry.record.seq > acked.get(entry.record.origin, 0)
-    ]
+def _direct(origins: Iterable[str], own: str) -> frozenset[str]:
+    """What not to relay: never this region's own records."""
+    return frozenset(origins) - {own}
+
+
+def _lacking(entries: list[Entry], link: Inbound) -> list[pb.Record]:
+    """The records the subscriber has not applied (as far as its Hello and Acks say)
+    and does not get from their origin directly."""
+    acked, direct = link.acked, link.direct
+    wanted = []
+    for entry in entries:
+        record = entry.record
+        if record.seq <= acked.get(record.origin, 0):
+            continue
+        if record.origin in direct:
+            link.records_skipped += 1
+            continue
+        wanted.append(record_message(entry))
+    return wanted

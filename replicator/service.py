@@ -119,6 +119,13 @@ class Replicator:
             self.subscribers.append(subscriber)
             subscriber.start()
 
+    def direct_sources(self, peer: str) -> frozenset[str]:
+        """The regions whose records this one gets over live links of their own,
+        which the stream from `peer` need not relay."""
+        return frozenset(
+            sub.region for sub in self.subscribers if sub.region != peer and sub.delivering()
+        )
+
     def channel(self, address: str) -> grpc.aio.Channel:
         """A channel to a peer region's replication port, with the links' security."""
         security = self.security
@@ -230,6 +237,7 @@ class Replicator:
                 (
                     f"subscriber_{link.region}",
                     f"acked={render_vv(link.acked)},records_sent={link.records_sent},"
+                    f"records_skipped={link.records_skipped},"
                     f"ack_age_ms={int((now - link.acked_at) * 1000)}",
                 )
             )

@@ -38,6 +38,9 @@ if TYPE_CHECKING:
 log = logging.getLogger("geokv.replicator")
 
 ACK_SECONDS = 0.05
+# A connected link silent this long (the peer sends a batch at least every
+# second) no longer counts as a direct source of its region's records.
+DIRECT_STALE_SECONDS = 2.5
 BACKOFF_FIRST = 0.05
 BACKOFF_CAP = 5.0
 CHANNEL_OPTIONS = [
@@ -59,6 +62,7 @@ class LinkStats:
     full_syncs: int = 0
     connects: int = 0
     last_error: str = ""
+    last_message_at: float = 0.0
 
 
 class Resubscribe(Exception):
@@ -72,6 +76,8 @@ class Subscriber:
         self.address = address
         self.stats = LinkStats()
         self._task: asyncio.Task[None] | None = None
+        # Set when an origin this stream was told not to relay lost its direct link.
+        self._resubscribe = False
 
     def start(self) -> None:
         self._task = asyncio.get_running_loop().create_task(self._run())
@@ -81,6 +87,14 @@ class Subscriber:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
+
+    def delivering(self) -> bool:
+        """Whether this link is a live direct source of its region's records."""
+        stats = self.stats
+        return (
+            stats.state == "connected"
+            and time.monotonic() - stats.last_message_at < DIRECT_STALE_SECONDS
+        )
 
     def lag_records(self) -> int:
         applied = self.replicator.node.keyspace.applied
@@ -125,10 +139,13 @@ class Subscriber:
         replicator = self.replicator
         outbox: asyncio.Queue[pb.FromSubscriber] = asyncio.Queue()
         applied = replicator.node.keyspace.applied
+        self._resubscribe = False
+        direct = replicator.direct_sources(self.region)
         hello = pb.Hello(
             cluster_id=replicator.cluster_id,
             region_id=replicator.region,
             applied=vv_message(applied),
+            direct=sorted(direct),
         )
         outbox.put_nowait(pb.FromSubscriber(hello=hello))
 
@@ -138,7 +155,7 @@ class Subscriber:
 
         async with replicator.channel(self.address) as channel:
             call = pb_grpc.ReplicationStub(channel).Subscribe(requests())
-            acks = asyncio.get_running_loop().create_task(self._ack(outbox))
+            acks = asyncio.get_running_loop().create_task(self._ack(outbox, direct))
             try:
                 await self._receive(call)
             finally:
@@ -151,6 +168,9 @@ class Subscriber:
         stats = self.stats
         snapshot = bytearray()
         async for message in call:
+            stats.last_message_at = time.monotonic()
+            if self._resubscribe:
+                raise Resubscribe
             if message.HasField("batch"):
                 batch = message.batch
                 stats.peer_vv = vv_dict(batch.peer_vv)
@@ -216,11 +236,23 @@ class Subscriber:
             applier.offer(record, len(message.payload))
             stats.last_hlc = message.hlc
 
-    async def _ack(self, outbox: asyncio.Queue[pb.FromSubscriber]) -> None:
-        applied = self.replicator.node.keyspace.applied
+    async def _ack(self, outbox: asyncio.Queue[pb.FromSubscriber], direct: frozenset[str]) -> None:
+        """Acks of what was applied, with the origins this region gets directly.
+
+        An origin may join `direct` at any time (the peer stops relaying it);
+        one that leaves it makes this stream start over, so the peer resends
+        from what was applied what it skipped meanwhile.
+        """
+        replicator = self.replicator
+        applied = replicator.node.keyspace.applied
         sent: dict[str, int] = {}
         while True:
             await asyncio.sleep(ACK_SECONDS)
-            if applied != sent:
-                sent = dict(applied)
-                outbox.put_nowait(pb.FromSubscriber(ack=pb.Ack(applied=vv_message(sent))))
+            now_direct = replicator.direct_sources(self.region)
+            if not direct <= now_direct:
+                self._resubscribe = True
+                return
+            if applied != sent or now_direct != direct:
+                sent, direct = dict(applied), now_direct
+                ack = pb.Ack(applied=vv_message(sent), direct=sorted(direct))
+                outbox.put_nowait(pb.FromSubscriber(ack=ack))

@@ -20,20 +20,24 @@ class VersionVector(_message.Message):
     def __init__(self, seqs: _Optional[_Mapping[str, int]] = ...) -> None: ...
 
 class Hello(_message.Message):
-    __slots__ = ("cluster_id", "region_id", "applied")
+    __slots__ = ("cluster_id", "region_id", "applied", "direct")
     CLUSTER_ID_FIELD_NUMBER: _ClassVar[int]
     REGION_ID_FIELD_NUMBER: _ClassVar[int]
     APPLIED_FIELD_NUMBER: _ClassVar[int]
+    DIRECT_FIELD_NUMBER: _ClassVar[int]
     cluster_id: str
     region_id: str
     applied: VersionVector
-    def __init__(self, cluster_id: _Optional[str] = ..., region_id: _Optional[str] = ..., applied: _Optional[_Union[VersionVector, _Mapping]] = ...) -> None: ...
+    direct: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, cluster_id: _Optional[str] = ..., region_id: _Optional[str] = ..., applied: _Optional[_Union[VersionVector, _Mapping]] = ..., direct: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class Ack(_message.Message):
-    __slots__ = ("applied",)
+    __slots__ = ("applied", "direct")
     APPLIED_FIELD_NUMBER: _ClassVar[int]
+    DIRECT_FIELD_NUMBER: _ClassVar[int]
     applied: VersionVector
-    def __init__(self, applied: _Optional[_Union[VersionVector, _Mapping]] = ...) -> None: ...
+    direct: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, applied: _Optional[_Union[VersionVector, _Mapping]] = ..., direct: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class FromSubscriber(_message.Message):
     __slots__ = ("hello", "ack")

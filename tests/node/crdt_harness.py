@@ -5,7 +5,10 @@ the dispatcher. A region logs every record it applied (its own and received
 ones) in the order it applied them, so `b.sync_from(a)` delivers to b what a
 had seen, causally. `causal_order` shuffles all regions' records into one
 delivery order a replicator could produce (each origin in order, every record
-after the records it depends on) with duplicates mixed in. No server, no sockets.
+after the records it depends on) with duplicates mixed in. Also the pieces the
+per-type property tests share: playing random steps on three regions, delivering
+everything everywhere, applying each op twice, and the OR-set rule on records.
+No server, no sockets.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from node.client import Client
 from node.clock import ManualClock
 from node.config import Config
 from node.core import Node
+from node.crdt.base import covered
 from node.dispatch import dispatch
 from node.effects import MemorySink, Record, apply_record
 from node.keyspace import Keyspace, Value
@@ -116,4 +120,64 @@ def keyspace_state(ks: Keyspace, describe: Callable[[Value], Any]) -> dict[bytes
             key=repr,
         )
         out[key] = (held, ks.expires.get(key))
+    return out
+
+
+def sync_all(*regions: Region) -> None:
+    """Each region receives what every other one has applied (one pass is enough)."""
+    for region in regions:
+        for other in regions:
+            if other is not region:
+                region.sync_from(other)
+
+
+def run_steps(steps: list[Any], strict: bool = True) -> list[Region]:
+    """Three regions after `steps`: ("cmd", i, argv) runs argv in region i (when `strict`,
+    it must not answer an error); ("sync", i, j) delivers what region i applied to region j."""
+    regions = [Region(name) for name in ("eu", "us", "ap")]
+    for step in steps:
+        if step[0] == "cmd":
+            region = regions[step[1]]
+            (region if strict else region.call)(*step[2])
+        else:
+            regions[step[2]].sync_from(regions[step[1]])
+    return regions
+
+
+def deliver_everything(
+    regions: list[Region], rng: random.Random
+) -> tuple[list[list[Record]], list[Keyspace]]:
+    """Every region receives all regions' records in a causal order with duplicates;
+    returns those streams and two observers that replayed other such orders."""
+    streams = [region.own() for region in regions]
+    for region in regions:
+        region.receive(causal_order(streams, rng))
+    observers = [replay(causal_order(streams, rng)) for _ in range(2)]
+    return streams, observers
+
+
+def apply_each_op_twice(records: Iterable[Record]) -> Keyspace:
+    """A fresh keyspace where each op of `records` was applied twice in a row: the merges
+    themselves must be idempotent (the duplicate-record check of `apply_record` is bypassed)."""
+    ks = Keyspace("twice")
+    for record in records:
+        for i, op in enumerate(record.ops):
+            op.apply(ks, record.origin, record.stamp + i)
+            op.apply(ks, record.origin, record.stamp + i)
+    return ks
+
+
+Add = tuple[bytes, bytes, str, int]
+Remove = tuple[bytes, bytes | None, dict[str, int]]
+
+
+def or_set_survivors(adds: list[Add], removes: list[Remove]) -> dict[bytes, set[bytes]]:
+    """The OR-set rule: a (key, member, origin, stamp) add survives unless a remove of that
+    key (member None: the whole key) had observed it (its version vector covers it)."""
+    out: dict[bytes, set[bytes]] = {}
+    for key, member, origin, stamp in adds:
+        if not any(
+            k == key and m in (None, member) and covered(stamp, origin, vv) for k, m, vv in removes
+        ):
+            out.setdefault(key, set()).add(member)
     return out

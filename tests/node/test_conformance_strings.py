@@ -10,15 +10,8 @@ its closest example, replayed here on a string key.
 
 from __future__ import annotations
 
-from tests.node.crdt_harness import Region
+from tests.node.crdt_harness import Region, sync_all
 from tests.node.test_expiry_crdt import regions
-
-
-def sync(*all_regions: Region) -> None:
-    for region in all_regions:
-        for other in all_regions:
-            if other is not region:
-                region.sync_from(other)
 
 
 def test_lww_timeline_later_write_wins() -> None:
@@ -28,15 +21,15 @@ def test_lww_timeline_later_write_wins() -> None:
     r1("SET", "text", "a")  # t1
     clock.now_ms += 1
     r2("SET", "text", "b")  # t2
-    sync(r1, r2)  # t3
+    sync_all(r1, r2)  # t3
     assert r1("GET", "text") == r2("GET", "text") == b"b"
     clock.now_ms += 1
     r1("SET", "text", "c")  # t4
-    sync(r1, r2)  # t5
+    sync_all(r1, r2)  # t5
     assert r2("GET", "text") == b"c"
     clock.now_ms += 1
     r2("SET", "text", "d")  # t6
-    sync(r1, r2)
+    sync_all(r1, r2)
     assert r1("GET", "text") == r2("GET", "text") == b"d"
 
 
@@ -46,9 +39,9 @@ def test_lww_is_decided_by_causality_before_wall_clock() -> None:
     r2 = Region("r2")
     r2.clock.now_ms = r1.clock.now_ms - 60_000  # r2's wall clock is a minute late
     r1("SET", "text", "a")
-    sync(r1, r2)
+    sync_all(r1, r2)
     r2("SET", "text", "b")
-    sync(r1, r2)
+    sync_all(r1, r2)
     assert r1("GET", "text") == r2("GET", "text") == b"b"
 
 
@@ -59,11 +52,11 @@ def test_counter_timeline_from_the_strings_page() -> None:
     assert r2("INCRBY", "counter", "3") == 3  # t2
     assert r1("GET", "counter") == b"7"  # t3
     assert r2("GET", "counter") == b"3"
-    sync(r1, r2)  # t4
+    sync_all(r1, r2)  # t4
     assert r1("GET", "counter") == r2("GET", "counter") == b"10"  # t5
     r1("DECRBY", "counter", "3")  # t6
     r2("INCRBY", "counter", "6")  # t7
-    sync(r1, r2)  # t8
+    sync_all(r1, r2)  # t8
     assert r1("GET", "counter") == r2("GET", "counter") == b"13"  # t9
 
 
@@ -72,14 +65,14 @@ def test_del_concurrent_with_a_write_observed_remove() -> None:
     it had seen; the write it had not seen survives in both regions."""
     r1, r2 = regions("r1", "r2")
     r1("SET", "key1", "a")
-    sync(r1, r2)  # both see "a"
+    sync_all(r1, r2)  # both see "a"
     r1("DEL", "key1")
     r2("SET", "key1", "b")  # concurrent with the DEL
-    sync(r1, r2)
+    sync_all(r1, r2)
     assert r1("GET", "key1") == r2("GET", "key1") == b"b"
     # A DEL that had seen everything removes the key everywhere.
     r2("DEL", "key1")
-    sync(r1, r2)
+    sync_all(r1, r2)
     assert r1("EXISTS", "key1") == r2("EXISTS", "key1") == 0
 
 
@@ -87,10 +80,10 @@ def test_expiration_example_longer_ttl_wins() -> None:
     """develop-for-aa "Expiration": EXPIRE key1 10 || EXPIRE key1 50 -> 50 wins."""
     c1, c2 = regions("c1", "c2")
     c1("SET", "key1", "v")
-    sync(c1, c2)
+    sync_all(c1, c2)
     c1("EXPIRE", "key1", "10")
     c2("EXPIRE", "key1", "50")
-    sync(c1, c2)
+    sync_all(c1, c2)
     assert c1("TTL", "key1") == c2("TTL", "key1") == 50
 
 
@@ -98,11 +91,11 @@ def test_expiration_example_persist_wins_over_both_expires() -> None:
     """... and PERSIST key1 on a third cluster wins over both."""
     c1, c2, c3 = regions("c1", "c2", "c3")
     c1("SET", "key1", "v", "EX", "1000")
-    sync(c1, c2, c3)
+    sync_all(c1, c2, c3)
     c1("EXPIRE", "key1", "10")
     c2("EXPIRE", "key1", "50")
     assert c3("PERSIST", "key1") == 1
-    sync(c1, c2, c3)
+    sync_all(c1, c2, c3)
     assert c1("TTL", "key1") == c2("TTL", "key1") == c3("TTL", "key1") == -1
 
 
@@ -112,13 +105,13 @@ def test_expired_key_is_deleted_everywhere() -> None:
     c1, c2 = regions("c1", "c2")
     clock = c1.clock
     c1("SET", "key1", "v")
-    sync(c1, c2)
+    sync_all(c1, c2)
     c1("EXPIRE", "key1", "10")
     c2("EXPIRE", "key1", "50")
-    sync(c1, c2)
+    sync_all(c1, c2)
     clock.now_ms += 11_000
     assert c1("GET", "key1") == c2("GET", "key1") == b"v"  # 50 won: not yet expired
     clock.now_ms += 40_000
     assert c1("GET", "key1") is None
-    sync(c1, c2)
+    sync_all(c1, c2)
     assert c2.node.keyspace.data == {}

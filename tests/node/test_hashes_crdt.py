@@ -19,7 +19,14 @@ from node.crdt.hashes import HashValue
 from node.effects import DelKey, HDel, HIncr, HSet, Record
 from node.keyspace import Keyspace, Value
 from node.snapshot import encode_keyspace, load
-from tests.node.crdt_harness import Region, causal_order, keyspace_state, replay
+from tests.node.crdt_harness import (
+    Region,
+    apply_each_op_twice,
+    causal_order,
+    deliver_everything,
+    keyspace_state,
+    run_steps,
+)
 
 
 def describe(value: Value) -> Any:
@@ -218,25 +225,13 @@ def visible_fields(ks: Keyspace) -> dict[bytes, dict[bytes, bytes]]:
 @settings(max_examples=150, deadline=None)
 @given(st.lists(STEP, max_size=30), st.integers(0, 2**32))
 def test_hashes_converge_idempotently_to_the_field_rules(steps: list[Any], seed: int) -> None:
-    regions = [Region(name) for name in ("eu", "us", "ap")]
-    for step in steps:
-        if step[0] == "cmd":
-            regions[step[1]](*step[2])
-        else:
-            regions[step[2]].sync_from(regions[step[1]])
+    regions = run_steps(steps)
     rng = random.Random(seed)
-    streams = [region.own() for region in regions]
-    for region in regions:
-        region.receive(causal_order(streams, rng))
-    observers = [replay(causal_order(streams, rng)) for _ in range(2)]
+    streams, observers = deliver_everything(regions, rng)
     states = [state(ks) for ks in [*(r.node.keyspace for r in regions), *observers]]
     assert all(s == states[0] for s in states), "every replica holds the same state"
 
-    twice = Keyspace("twice")
-    for record in causal_order(streams, rng, duplicates=0):
-        for i, op in enumerate(record.ops):
-            op.apply(twice, record.origin, record.stamp + i)
-            op.apply(twice, record.origin, record.stamp + i)
+    twice = apply_each_op_twice(causal_order(streams, rng, duplicates=0))
     assert state(twice) == states[0], "applying each op twice changes nothing"
 
     everything = [record for stream in streams for record in stream]

@@ -23,7 +23,14 @@ from node.crdt.lists import HEAD, Deck, ElemId, ListValue
 from node.effects import DelKey, ListInsert, ListRemove, Record, apply_record
 from node.keyspace import Keyspace, Value
 from node.snapshot import encode_keyspace, load
-from tests.node.crdt_harness import Region, causal_order, keyspace_state, replay
+from tests.node.crdt_harness import (
+    Region,
+    apply_each_op_twice,
+    causal_order,
+    keyspace_state,
+    replay,
+    sync_all,
+)
 
 KEY = b"L"
 
@@ -94,9 +101,17 @@ STEP = st.one_of(
 
 
 class World:
-    def __init__(self) -> None:
+    """Three regions after `steps`: ("cmd", i, command) runs `command` in region i,
+    ("sync", i, j) delivers what region i applied to region j."""
+
+    def __init__(self, steps: list[Any]) -> None:
         self.regions = [Region(name) for name in ("eu", "us", "ap")]
         self.counter = 0
+        for step in steps:
+            if step[0] == "cmd":
+                self.run(step[1], step[2])
+            elif step[1] != step[2]:
+                self.regions[step[2]].sync_from(self.regions[step[1]])
 
     def fresh(self) -> bytes:
         self.counter += 1
@@ -163,12 +178,7 @@ def anchors(records: list[Record]) -> list[tuple[ElemId, ElemId]]:
 @settings(max_examples=400, deadline=None)
 @given(st.lists(STEP, max_size=30), st.randoms(use_true_random=False))
 def test_random_list_commands_converge(steps: list[Any], rng: random.Random) -> None:
-    world = World()
-    for step in steps:
-        if step[0] == "cmd":
-            world.run(step[1], step[2])
-        elif step[1] != step[2]:
-            world.regions[step[2]].sync_from(world.regions[step[1]])
+    world = World(steps)
     streams = world.streams()
     records = [r for stream in streams for r in stream]
     states = [state(replay(causal_order(streams, rng))) for _ in range(4)]
@@ -192,42 +202,21 @@ def test_random_list_commands_converge(steps: list[Any], rng: random.Random) -> 
 @settings(max_examples=60, deadline=None)
 @given(st.lists(STEP, max_size=25), st.randoms(use_true_random=False))
 def test_applying_every_op_twice_changes_nothing(steps: list[Any], rng: random.Random) -> None:
-    world = World()
-    for step in steps:
-        if step[0] == "cmd":
-            world.run(step[1], step[2])
-        elif step[1] != step[2]:
-            world.regions[step[2]].sync_from(world.regions[step[1]])
+    world = World(steps)
     order = causal_order(world.streams(), rng, duplicates=0)
-    once, twice = Keyspace("a"), Keyspace("b")
-    for record in order:
-        apply_record(once, record)
-        stamp = record.stamp
-        for op in record.ops:
-            # Bypass the duplicate-record check: the merges themselves are idempotent.
-            op.apply(twice, record.origin, stamp)
-            op.apply(twice, record.origin, stamp)
-            stamp += 1
-    assert state(once) == state(twice)
+    assert state(replay(order)) == state(apply_each_op_twice(order))
 
 
 # -- Redis Enterprise Active-Active list timelines ----------------------------------------------
-
-
-def sync(*regions: Region) -> None:
-    for region in regions:
-        for other in regions:
-            if other is not region:
-                region.sync_from(other)
 
 
 def test_re_lpush_in_both_regions_keeps_both_in_one_order() -> None:
     # t1 LPUSH mylist "hello" (1); sync; t3 LPUSH mylist "world" (2); sync -> "world" "hello".
     one, two = Region("r1"), Region("r2")
     one("LPUSH", "mylist", "hello")
-    sync(one, two)
+    sync_all(one, two)
     two("LPUSH", "mylist", "world")
-    sync(one, two)
+    sync_all(one, two)
     assert one("LRANGE", "mylist", "0", "-1") == [b"world", b"hello"]
     assert two("LRANGE", "mylist", "0", "-1") == [b"world", b"hello"]
 
@@ -237,7 +226,7 @@ def test_re_concurrent_lpush_keeps_both_elements() -> None:
     one, two = Region("r1"), Region("r2")
     one("LPUSH", "L", "x")
     two("LPUSH", "L", "y")
-    sync(one, two)
+    sync_all(one, two)
     got = one("LRANGE", "L", "0", "-1")
     assert sorted(got) == [b"x", b"y"]
     assert two("LRANGE", "L", "0", "-1") == got
@@ -246,10 +235,10 @@ def test_re_concurrent_lpush_keeps_both_elements() -> None:
 def test_re_concurrent_linsert_after_the_same_pivot_keeps_both() -> None:
     one, two = Region("r1"), Region("r2")
     one("RPUSH", "L", "a", "b")
-    sync(one, two)
+    sync_all(one, two)
     assert one("LINSERT", "L", "AFTER", "a", "x") == 3
     assert two("LINSERT", "L", "AFTER", "a", "y") == 3
-    sync(one, two)
+    sync_all(one, two)
     got = one("LRANGE", "L", "0", "-1")
     assert got[0] == b"a" and sorted(got[1:3]) == [b"x", b"y"] and got[3] == b"b"
     assert two("LRANGE", "L", "0", "-1") == got
@@ -259,20 +248,20 @@ def test_re_concurrent_pops_can_return_the_same_element() -> None:
     # At-least-once: RPOP in both regions at once returns "x" twice; the list ends empty.
     one, two = Region("r1"), Region("r2")
     one("LPUSH", "L", "x", "y")
-    sync(one, two)
+    sync_all(one, two)
     assert one("RPOP", "L") == b"x"
     assert two("RPOP", "L") == b"x"
-    sync(one, two)
+    sync_all(one, two)
     assert one("LRANGE", "L", "0", "-1") == two("LRANGE", "L", "0", "-1") == [b"y"]
 
 
 def test_re_pop_concurrent_with_push_keeps_the_push() -> None:
     one, two = Region("r1"), Region("r2")
     one("LPUSH", "L", "x")
-    sync(one, two)
+    sync_all(one, two)
     assert one("LPOP", "L") == b"x"
     two("LPUSH", "L", "y")
-    sync(one, two)
+    sync_all(one, two)
     assert one("LRANGE", "L", "0", "-1") == two("LRANGE", "L", "0", "-1") == [b"y"]
 
 
@@ -280,10 +269,10 @@ def test_re_del_concurrent_with_lpush_keeps_the_push() -> None:
     # Observed-remove: DEL removes what its region had seen; the concurrent push survives.
     one, two = Region("r1"), Region("r2")
     one("RPUSH", "L", "a", "b")
-    sync(one, two)
+    sync_all(one, two)
     assert one("DEL", "L") == 1
     two("LPUSH", "L", "c")
-    sync(one, two)
+    sync_all(one, two)
     assert one("LRANGE", "L", "0", "-1") == two("LRANGE", "L", "0", "-1") == [b"c"]
     assert one("TYPE", "L") == "list"
 
@@ -292,32 +281,32 @@ def test_re_lrem_removes_only_observed_elements() -> None:
     # LREM of "a" concurrent with another push of "a": the unobserved "a" stays.
     one, two = Region("r1"), Region("r2")
     one("RPUSH", "L", "a", "b", "a")
-    sync(one, two)
+    sync_all(one, two)
     assert one("LREM", "L", "0", "a") == 2
     two("RPUSH", "L", "a")
-    sync(one, two)
+    sync_all(one, two)
     assert one("LRANGE", "L", "0", "-1") == two("LRANGE", "L", "0", "-1") == [b"b", b"a"]
 
 
 def test_concurrent_lset_is_last_writer_wins() -> None:
     one, two = Region("r1"), Region("r2")
     one("RPUSH", "L", "a", "b")
-    sync(one, two)
+    sync_all(one, two)
     one("LSET", "L", "0", "one")
     two.clock.advance(5)
     two("LSET", "L", "0", "two")
-    sync(one, two)
+    sync_all(one, two)
     assert one("LRANGE", "L", "0", "-1") == two("LRANGE", "L", "0", "-1") == [b"two", b"b"]
 
 
 def test_lset_concurrent_with_a_pop_of_its_element_leaves_it_removed() -> None:
     one, two = Region("r1"), Region("r2")
     one("RPUSH", "L", "a", "b")
-    sync(one, two)
+    sync_all(one, two)
     assert one("LPOP", "L") == b"a"
     two.clock.advance(5)
     two("LSET", "L", "0", "A")
-    sync(one, two)
+    sync_all(one, two)
     assert one("LRANGE", "L", "0", "-1") == two("LRANGE", "L", "0", "-1") == [b"b"]
 
 
@@ -337,7 +326,7 @@ def test_snapshot_round_trip_keeps_tombstones_and_key_tombstones() -> None:
     assert state(loaded) == state(ks)
     assert describe(loaded.typed(b"gone", ListValue))[0], "the deleted list's tombstone stays"
     # An insert anchored on a removed element still lands in the same place after a reload.
-    sync(one, two)
+    sync_all(one, two)
     two("LINSERT", "L", "BEFORE", "b", "z")
     for target in (ks, loaded):
         for record in two.own():

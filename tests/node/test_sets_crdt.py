@@ -14,12 +14,21 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from node.crdt.base import covered
 from node.crdt.sets import SetValue
 from node.effects import DelKey, Flush, Record, SAdd, SRem
 from node.keyspace import Keyspace, Value
 from node.snapshot import encode_keyspace, load
-from tests.node.crdt_harness import Region, causal_order, keyspace_state, replay
+from tests.node.crdt_harness import (
+    Add,
+    Region,
+    Remove,
+    apply_each_op_twice,
+    causal_order,
+    deliver_everything,
+    keyspace_state,
+    or_set_survivors,
+    run_steps,
+)
 
 
 def describe(value: Value) -> Any:
@@ -153,8 +162,8 @@ STEP = st.one_of(
 def expected_members(records: list[Record]) -> dict[bytes, set[bytes]]:
     """The OR-set rule stated on the records alone: a member is present when one
     of its adds is covered by no remove of it (SREM/SPOP/SMOVE, DEL, FLUSHALL)."""
-    adds: list[tuple[bytes, bytes, str, int]] = []
-    removes: list[tuple[bytes, bytes | None, dict[str, int]]] = []
+    adds: list[Add] = []
+    removes: list[Remove] = []
     for record in records:
         for i, op in enumerate(record.ops):
             stamp = record.stamp + i
@@ -166,13 +175,7 @@ def expected_members(records: list[Record]) -> dict[bytes, set[bytes]]:
                 removes.append((op.key, None, dict(op.vv)))
             elif isinstance(op, Flush):
                 removes.extend((k, None, dict(op.vv)) for k in (b"s1", b"s2"))
-    out: dict[bytes, set[bytes]] = {}
-    for key, member, origin, stamp in adds:
-        if not any(
-            k == key and m in (None, member) and covered(stamp, origin, vv) for k, m, vv in removes
-        ):
-            out.setdefault(key, set()).add(member)
-    return out
+    return or_set_survivors(adds, removes)
 
 
 def visible_members(ks: Keyspace) -> dict[bytes, set[bytes]]:
@@ -181,36 +184,18 @@ def visible_members(ks: Keyspace) -> dict[bytes, set[bytes]]:
     }
 
 
-def run_steps(steps: list[Any], seed: int) -> list[Region]:
-    random.seed(seed)  # SPOP's choice
-    regions = [Region(name) for name in ("eu", "us", "ap")]
-    for step in steps:
-        if step[0] == "cmd":
-            regions[step[1]](*step[2])
-        else:
-            regions[step[2]].sync_from(regions[step[1]])
-    return regions
-
-
 @settings(max_examples=150, deadline=None)
 @given(st.lists(STEP, max_size=30), st.integers(0, 2**32))
 def test_sets_converge_idempotently_to_the_or_set_rule(steps: list[Any], seed: int) -> None:
-    regions = run_steps(steps, seed)
+    random.seed(seed)  # SPOP's choice
+    regions = run_steps(steps)
     rng = random.Random(seed)
-    streams = [region.own() for region in regions]
+    streams, observers = deliver_everything(regions, rng)
     everything = [record for stream in streams for record in stream]
-    for region in regions:
-        region.receive(causal_order(streams, rng))
-    observers = [replay(causal_order(streams, rng)) for _ in range(2)]
     states = [state(ks) for ks in [*(r.node.keyspace for r in regions), *observers]]
     assert all(s == states[0] for s in states), "every replica holds the same state"
 
-    # Idempotence of the merges themselves: each op applied twice in a row.
-    twice = Keyspace("twice")
-    for record in causal_order(streams, rng, duplicates=0):
-        for i, op in enumerate(record.ops):
-            op.apply(twice, record.origin, record.stamp + i)
-            op.apply(twice, record.origin, record.stamp + i)
+    twice = apply_each_op_twice(causal_order(streams, rng, duplicates=0))
     assert visible_members(twice) == visible_members(observers[0])
 
     assert visible_members(observers[0]) == expected_members(everything)

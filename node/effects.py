@@ -332,6 +332,8 @@ class Record:
     ops: tuple[Op, ...]
     # Per other origin, the highest seq the writer had applied (causal dependencies).
     deps: tuple[tuple[str, int], ...] = ()
+    # The ops' encoding when the record arrived encoded (a peer's): logged as is.
+    payload: bytes = b""
 
 
 def apply_record(ks: Keyspace, record: Record) -> None:

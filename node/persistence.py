@@ -138,7 +138,11 @@ class Persistence:
         then is the node's own housekeeping (expiry deletes), written on recovery.
         """
         entry = LogRecord(
-            record.origin, record.seq, record.stamp, encode_ops(record.ops), dict(record.deps)
+            record.origin,
+            record.seq,
+            record.stamp,
+            record.payload or encode_ops(record.ops),
+            dict(record.deps),
         )
         if self._backlog and not self._drain():
             self._backlog.append(entry)

@@ -28,6 +28,7 @@ def to_record(message: pb.Record) -> Record:
         message.hlc,
         decode_ops(message.payload),
         tuple(message.deps.items()),
+        message.payload,  # logged as received: not encoded again
     )
 
 

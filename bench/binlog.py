@@ -26,21 +26,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from resp import DOC, ROOT, free_port, stop, wait_for_port  # bench/resp.py
+from common import free_port, start, stop, write_doc  # bench/common.py
 
 POLICIES = ("always", "everysec", "no")
 TITLE = "## Binlog: persistence cost and restart (bench/binlog.py)"
 BEGIN, END = "<!-- bench/binlog.py begin -->", "<!-- bench/binlog.py end -->"
-
-
-def start(argv: list[str], port: int) -> subprocess.Popen[bytes]:
-    proc = subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        wait_for_port(port, proc, timeout=600)
-    except BaseException:
-        stop(proc)
-        raise
-    return proc
 
 
 def geokv_argv(port: int, directory: str, policy: str) -> list[str]:
@@ -72,7 +62,7 @@ def throughput(requests: int) -> list[tuple[str, float, float]]:
         for name, argv_of in (("geokv", geokv_argv), ("redis", redis_argv)):
             with tempfile.TemporaryDirectory(prefix="geokv-bench-") as tmp:
                 port = free_port()
-                proc = start(argv_of(port, tmp, policy), port)
+                proc = start(argv_of(port, tmp, policy), port, timeout=600)
                 try:
                     rps[name] = set_rps(port, requests)
                 finally:
@@ -91,7 +81,7 @@ def load(port: int, keys: int) -> None:
 
 def timed_start(argv: list[str], port: int, keys: int) -> tuple[subprocess.Popen[bytes], float]:
     began = time.monotonic()
-    proc = start(argv, port)
+    proc = start(argv, port, timeout=600)
     deadline = began + 1800
     while cli(port, "PING") != "PONG" or cli(port, "DBSIZE") != str(keys):
         if time.monotonic() > deadline:
@@ -105,7 +95,7 @@ def restarts(keys: int) -> dict[str, float]:
     with tempfile.TemporaryDirectory(prefix="geokv-bench-") as tmp:
         port = free_port()
         argv = geokv_argv(port, tmp, "everysec")
-        proc = start(argv, port)
+        proc = start(argv, port, timeout=600)
         try:
             began = time.monotonic()
             load(port, keys)
@@ -158,16 +148,6 @@ def report(rows: list[tuple[str, float, float]], times: dict[str, float], args: 
     return "\n".join(lines)
 
 
-def write_doc(block: str) -> None:
-    text = DOC.read_text()
-    if BEGIN in text:
-        head, rest = text.split(BEGIN, 1)
-        text = head + block + rest.split(END, 1)[1]
-    else:
-        text = text.rstrip("\n") + f"\n\n{TITLE}\n\n{block}\n"
-    DOC.write_text(text)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--requests", type=int, default=200_000)
@@ -179,7 +159,7 @@ def main() -> None:
     times = restarts(args.keys)
     block = report(rows, times, args)
     print(block)
-    write_doc(block)
+    write_doc(block, TITLE, BEGIN, END)
 
 
 if __name__ == "__main__":

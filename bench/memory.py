@@ -19,20 +19,15 @@ from __future__ import annotations
 import argparse
 import platform
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 import tracemalloc
-from pathlib import Path
 
 import redis
+from common import ROOT, free_port, stop, write_doc  # bench/common.py (puts the repo on sys.path)
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-DOC = ROOT / "docs" / "BENCHMARKS.md"
 TITLE = "## Memory per key (bench/memory.py)"
 BEGIN, END = "<!-- bench/memory.py begin -->", "<!-- bench/memory.py end -->"
 TARGET = "Target: geokv at most 3x redis-server's bytes per key for every type."
@@ -48,12 +43,6 @@ LOADS: dict[str, tuple[str, ...]] = {
 }
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def wait_ready(client: redis.Redis, proc: subprocess.Popen[bytes], timeout: float = 30.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -65,16 +54,6 @@ def wait_ready(client: redis.Redis, proc: subprocess.Popen[bytes], timeout: floa
         except redis.ConnectionError:
             time.sleep(0.1)
     raise TimeoutError("server did not answer PING")
-
-
-def stop(proc: subprocess.Popen[bytes]) -> None:
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 def used_memory(client: redis.Redis) -> int:
@@ -148,7 +127,7 @@ def measure(keys: int) -> tuple[list[tuple[str, float, float]], list[str]]:
                 rows.append((kind, per_key["geokv"], per_key["redis"]))
         finally:
             for proc in procs:
-                stop(proc)
+                stop(proc, timeout=30)
     return rows, skipped
 
 
@@ -224,16 +203,6 @@ def block(keys: int, rows: list[tuple[str, float, float]], skipped: list[str]) -
     )
 
 
-def write_doc(text: str) -> None:
-    doc = DOC.read_text()
-    if BEGIN in doc:
-        head, rest = doc.split(BEGIN, 1)
-        doc = head + text + rest.split(END, 1)[1]
-    else:
-        doc = doc.rstrip("\n") + f"\n\n{TITLE}\n\n{text}\n"
-    DOC.write_text(doc)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--keys", type=int, default=1_000_000)
@@ -243,7 +212,7 @@ def main() -> None:
     text = block(args.keys, rows, skipped)
     print(text)
     if not args.no_doc:
-        write_doc(text)
+        write_doc(text, TITLE, BEGIN, END)
 
 
 if __name__ == "__main__":

@@ -36,9 +36,8 @@ import time
 from multiprocessing.connection import Connection
 
 import redis
-from resp import DOC, ROOT, free_port, stop, wait_for_port  # bench/resp.py
+from common import free_port, start, stop, write_doc  # bench/common.py (puts the repo on sys.path)
 
-sys.path.insert(0, str(ROOT))
 from topology.linkproxy import LinkProxy
 
 REGIONS = ("a", "b", "c")
@@ -91,10 +90,7 @@ class Regions:
             argv = [sys.executable, "-m", "node", "server", "--port", str(self.ports[r]),
                     "--dir", data, "--region-id", r, "--cluster-id", "bench",
                     "--replication-port", str(self.repl[r]), "--peers", peers]  # fmt: skip
-            proc = subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.DEVNULL,
-                                    stderr=subprocess.DEVNULL)  # fmt: skip
-            self.procs[r] = proc
-            wait_for_port(self.ports[r], proc, timeout=60)
+            self.procs[r] = start(argv, self.ports[r], timeout=60)
         self.clients = {r: redis.Redis(port=self.ports[r]) for r in REGIONS}
 
     def control(self, command: str, arg: object) -> None:
@@ -183,9 +179,9 @@ def catchup_run(regions: Regions, records: int) -> dict[str, float]:
     regions.wait_converged()
     regions.control("cut", "b")
     writer = redis.Redis(port=regions.ports["a"])
-    for start in range(0, records, 1000):
+    for first in range(0, records, 1000):
         pipe = writer.pipeline(transaction=False)
-        for i in range(start, min(start + 1000, records)):
+        for i in range(first, min(first + 1000, records)):
             pipe.set(f"cu:{i}", b"v" * 64)
         pipe.execute()
     target = regions.applied("a")["a"]
@@ -235,16 +231,6 @@ def report(lag: list[tuple[int, dict[str, float]]], cu: dict[str, float], args: 
     return "\n".join(lines)
 
 
-def write_doc(block: str) -> None:
-    text = DOC.read_text()
-    if BEGIN in text:
-        head, rest = text.split(BEGIN, 1)
-        text = head + block + rest.split(END, 1)[1]
-    else:
-        text = text.rstrip("\n") + f"\n\n{TITLE}\n\n{block}\n"
-    DOC.write_text(text)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=float, default=8.0)
@@ -273,7 +259,7 @@ def main() -> None:
     block = report(lag, cu, args)
     print(block)
     if not args.no_doc:
-        write_doc(block)
+        write_doc(block, TITLE, BEGIN, END)
 
 
 if __name__ == "__main__":

@@ -19,8 +19,6 @@ import io
 import os
 import platform
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -28,8 +26,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-DOC = ROOT / "docs" / "BENCHMARKS.md"
+from common import DOC, free_port, start, stop  # bench/common.py
+
 TESTS = ("set", "get", "incr", "mset")
 PIPELINES = (1, 16)
 TICK = os.sysconf("SC_CLK_TCK")
@@ -48,40 +46,11 @@ class Result:
     cpu_us: float | None  # server CPU (user+system) per request, microseconds
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def wait_for_port(port: int, proc: subprocess.Popen[bytes], timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"server exited with {proc.returncode} before listening")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return
-        except OSError:
-            time.sleep(0.05)
-    raise TimeoutError(f"nothing listening on 127.0.0.1:{port}")
-
-
 def cpu_seconds(pid: int) -> float:
     # Fields after the parenthesised command name; utime and stime are 14 and 15.
     stat = Path(f"/proc/{pid}/stat").read_text()
     fields = stat[stat.rindex(")") + 2 :].split()
     return (int(fields[11]) + int(fields[12])) / TICK
-
-
-def stop(proc: subprocess.Popen[bytes]) -> None:
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(10)
 
 
 def run_benchmark(
@@ -116,11 +85,8 @@ def measure(requests: int, clients: int) -> dict[str, list[Result]]:
             }
             pids = {}
             for name, argv in argvs.items():
-                proc = subprocess.Popen(
-                    argv, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-                )
+                proc = start(argv, ports[name], timeout=20)
                 procs.append(proc)
-                wait_for_port(ports[name], proc)
                 pids[name] = proc.pid
             for pipeline in PIPELINES:
                 for test in TESTS:

@@ -1,0 +1,57 @@
+"""What the benchmark scripts share: server processes on free loopback ports, and their
+block in docs/BENCHMARKS.md.
+
+Free ports and the wait for a listening port are the test suite's own helpers
+(tests/conftest.py), so benchmarks and tests start servers alike. Knows nothing
+of what a benchmark measures.
+"""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DOC = ROOT / "docs" / "BENCHMARKS.md"
+
+sys.path.insert(0, str(ROOT))
+from tests.conftest import free_port, wait_for_port  # noqa: E402
+
+__all__ = ["DOC", "ROOT", "free_port", "start", "stop", "wait_for_port", "write_doc"]
+
+
+def stop(proc: subprocess.Popen[bytes], timeout: float = 10.0) -> None:
+    """SIGTERM, then SIGKILL if the process has not exited within `timeout` seconds."""
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout)
+
+
+def start(argv: list[str], port: int, timeout: float) -> subprocess.Popen[bytes]:
+    """A server started from the repository root, silent, once it listens on `port`;
+    stopped again when it does not."""
+    proc = subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for_port(port, proc, timeout=timeout)
+    except BaseException:
+        stop(proc)
+        raise
+    return proc
+
+
+def write_doc(block: str, title: str, begin: str, end: str) -> None:
+    """Replace the block between `begin` and `end` in docs/BENCHMARKS.md, or append it
+    under `title` the first time."""
+    text = DOC.read_text()
+    if begin in text:
+        head, rest = text.split(begin, 1)
+        text = head + block + rest.split(end, 1)[1]
+    else:
+        text = text.rstrip("\n") + f"\n\n{title}\n\n{block}\n"
+    DOC.write_text(text)

@@ -206,7 +206,8 @@ def report(lag: list[tuple[int, dict[str, float]]], cu: dict[str, float], args: 
         f"- machine: {platform.machine()}, {os.cpu_count()} cores shared with other work "
         f"(other helpers' test runs); Python {platform.python_version()}",
         f"- command: `.venv/bin/python bench/replication.py --seconds {args.seconds} "
-        f"--rates {args.rates} --catchup {args.catchup}`",
+        f"--rates {args.rates} --latencies {','.join(map(str, args.latencies))} "
+        f"--catchup {args.catchup}`",
         "- 3 regions, each a geokv process (appendfsync everysec), full mesh, every "
         "subscription through a link proxy (a child process) adding the one-way latency "
         "both ways; one pipelined writer into region a (batches every 5 ms), region b's "
@@ -237,14 +238,16 @@ def main() -> None:
     parser.add_argument("--rates", default="2000,10000")
     parser.add_argument("--catchup", type=int, default=100_000)
     parser.add_argument("--no-doc", action="store_true")
+    parser.add_argument("--latencies", default="0,50", help="one-way ms, comma-separated")
     args = parser.parse_args()
     rates = [int(r) for r in args.rates.split(",")]
+    args.latencies = [int(x) for x in args.latencies.split(",")]
     lag: list[tuple[int, dict[str, float]]] = []
     with tempfile.TemporaryDirectory(prefix="geokv-bench-repl-") as directory:
         regions = Regions(directory)
         try:
             regions.wait_converged()
-            for latency_ms in (0, 50):
+            for latency_ms in args.latencies:
                 regions.control("latency", latency_ms / 1000)
                 for rate in rates:
                     result = lag_run(regions, rate, args.seconds)

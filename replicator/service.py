@@ -33,16 +33,13 @@ log = logging.getLogger("geokv.replicator")
 
 def tombstones(ks: Keyspace) -> int:
     """What deletes left for replication's sake: invisible values kept under their
-    key, and removed hash fields that keep a counter baseline."""
-    count = 0
-    for hidden in ks.others.values():
-        for value in hidden.values():
-            count += not value.visible()
-            if isinstance(value, HashValue):
-                count += len(value.gone)
-    for value in ks.data.values():
-        if isinstance(value, HashValue):
-            count += len(value.gone)
+    key, and removed hash fields that keep a counter baseline (only in hashes the
+    keyspace marked compactable: INFO must not walk every key)."""
+    count = sum(not value.visible() for hidden in ks.others.values() for value in hidden.values())
+    for key in ks.compactable:
+        hashed = ks.typed(key, HashValue)
+        if hashed is not None:
+            count += len(hashed.gone)
     return count
 
 

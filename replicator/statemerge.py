@@ -9,10 +9,10 @@ it already collected). So local writes made while the snapshot travelled,
 which the peer had not seen, are kept (Ctrip's xredis-crdt lost them, #107),
 and deletes the peer made of what this region holds are applied.
 
-Types: strings (register + counter), sets, hashes and expiry registers merge
-exactly. Sorted sets and lists have no state join yet: a key holding one of
-them keeps the local value when there is one, else takes the peer's (a
-documented gap, docs/replication.md). Must not know gRPC or the binlog.
+Types: strings (register + counter), sets, hashes, sorted sets and expiry
+registers merge exactly. Lists have no state join yet: a key holding one
+keeps the local list when there is one, else takes the peer's (a documented
+gap, docs/replication.md). Must not know gRPC or the binlog.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from node.crdt.expiry import Expiry
 from node.crdt.hashes import Field, HashValue
 from node.crdt.sets import SetValue
 from node.crdt.strings import Counter, StrValue
+from node.crdt.zsets import FloatCounter, Member, ZsetValue
 from node.keyspace import Keyspace, Value
 from node.snapshot import keys_of
 
@@ -114,6 +115,34 @@ def join_hash(a: HashValue | None, b: HashValue | None, lctx: Ctx, rctx: Ctx) ->
     return out
 
 
+def _join_float_counter(
+    a: FloatCounter | None, b: FloatCounter | None, lctx: Ctx, rctx: Ctx
+) -> FloatCounter | None:
+    if a is None and b is None:
+        return None
+    a, b = a or FloatCounter(), b or FloatCounter()
+    out = FloatCounter()
+    out.contrib = join_slots(a.contrib, b.contrib, lambda c: c[1], lctx, rctx)
+    out.baseline = dict(a.baseline)
+    for region, entry in b.baseline.items():
+        if region not in out.baseline or entry[1] > out.baseline[region][1]:
+            out.baseline[region] = entry
+    return out
+
+
+def join_zset(a: ZsetValue | None, b: ZsetValue | None, lctx: Ctx, rctx: Ctx) -> ZsetValue:
+    a, b = a or ZsetValue(), b or ZsetValue()
+    out = ZsetValue()
+    for name in a.members.keys() | b.members.keys():
+        ma, mb = a.members.get(name) or Member(), b.members.get(name) or Member()
+        member = Member()
+        member.dots = join_slots(ma.dots, mb.dots, int, lctx, rctx)
+        member.scores = join_slots(ma.scores, mb.scores, lambda e: e[0], lctx, rctx)
+        member.counter = _join_float_counter(ma.counter, mb.counter, lctx, rctx)
+        out.restore(name, member)  # indexes it, or drops it when nothing is left
+    return out
+
+
 def join_expiry(a: Expiry | None, b: Expiry | None, lctx: Ctx, rctx: Ctx) -> Expiry | None:
     a, b = a or Expiry(), b or Expiry()
     out = Expiry()
@@ -125,6 +154,7 @@ JOINS: dict[type, Callable[[Any, Any, Ctx, Ctx], Value]] = {
     StrValue: join_str,
     SetValue: join_set,
     HashValue: join_hash,
+    ZsetValue: join_zset,
 }
 
 
@@ -165,6 +195,8 @@ def _empty(value: Value) -> bool:
         return not value.members
     if isinstance(value, HashValue):
         return not value.fields and not value.gone
+    if isinstance(value, ZsetValue):
+        return not value.members
     return False
 
 

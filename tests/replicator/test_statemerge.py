@@ -27,6 +27,9 @@ COMMANDS = st.one_of(
     st.tuples(st.just(b"HSET"), st.sampled_from(KEYS), NAMES, st.binary(max_size=2)),
     st.tuples(st.just(b"HINCRBY"), st.sampled_from(KEYS), NAMES, NUM),
     st.tuples(st.just(b"HDEL"), st.sampled_from(KEYS), NAMES),
+    st.tuples(st.just(b"ZADD"), st.sampled_from(KEYS), NUM, NAMES),
+    st.tuples(st.just(b"ZINCRBY"), st.sampled_from(KEYS), NUM, NAMES),
+    st.tuples(st.just(b"ZREM"), st.sampled_from(KEYS), NAMES),
     st.tuples(st.just(b"FLUSHALL")),
 )
 STEPS = st.lists(

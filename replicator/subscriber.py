@@ -17,7 +17,6 @@ import contextlib
 import logging
 import random
 import time
-from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -137,7 +136,6 @@ class Subscriber:
 
     async def _session(self) -> None:
         replicator = self.replicator
-        outbox: asyncio.Queue[pb.FromSubscriber] = asyncio.Queue()
         applied = replicator.node.keyspace.applied
         self._resubscribe = False
         direct = replicator.direct_sources(self.region)
@@ -147,27 +145,25 @@ class Subscriber:
             applied=vv_message(applied),
             direct=sorted(direct),
         )
-        outbox.put_nowait(pb.FromSubscriber(hello=hello))
-
-        async def requests() -> AsyncIterator[pb.FromSubscriber]:
-            while True:
-                yield await outbox.get()
-
         async with replicator.channel(self.address) as channel:
-            call = pb_grpc.ReplicationStub(channel).Subscribe(requests())
-            acks = asyncio.get_running_loop().create_task(self._ack(outbox, direct))
+            # The read/write API, not a request generator: a generator torn down
+            # by a reset link logged "aclose(): asynchronous generator is already running".
+            call = pb_grpc.ReplicationStub(channel).Subscribe()
+            await call.write(pb.FromSubscriber(hello=hello))
+            acks = asyncio.get_running_loop().create_task(self._ack(call, direct))
             try:
                 await self._receive(call)
             finally:
                 acks.cancel()
                 call.cancel()
 
-    async def _receive(self, call: AsyncIterator[pb.FromPeer]) -> None:
+    async def _receive(self, call: grpc.aio.StreamStreamCall) -> None:
         applier = self.replicator.applier
         generation = applier.generation
         stats = self.stats
         snapshot = bytearray()
-        async for message in call:
+        while (message := await call.read()) is not grpc.aio.EOF:
+            assert isinstance(message, pb.FromPeer)
             stats.last_message_at = time.monotonic()
             if self._resubscribe:
                 raise Resubscribe
@@ -236,7 +232,7 @@ class Subscriber:
             applier.offer(record, len(message.payload))
             stats.last_hlc = message.hlc
 
-    async def _ack(self, outbox: asyncio.Queue[pb.FromSubscriber], direct: frozenset[str]) -> None:
+    async def _ack(self, call: grpc.aio.StreamStreamCall, direct: frozenset[str]) -> None:
         """Acks of what was applied, with the origins this region gets directly.
 
         An origin may join `direct` at any time (the peer stops relaying it);
@@ -255,4 +251,7 @@ class Subscriber:
             if applied != sent or now_direct != direct:
                 sent, direct = dict(applied), now_direct
                 ack = pb.Ack(applied=vv_message(sent), direct=sorted(direct))
-                outbox.put_nowait(pb.FromSubscriber(ack=ack))
+                try:
+                    await call.write(pb.FromSubscriber(ack=ack))
+                except (grpc.aio.AioRpcError, asyncio.InvalidStateError):
+                    return  # the call ended: _receive reports why

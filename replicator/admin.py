@@ -126,7 +126,7 @@ class Admin:
         message = pb.Topology(epoch=cluster.epoch, json=cluster.dumps())
         while self.store.epoch == cluster.epoch:
             try:
-                async with grpc.aio.insecure_channel(address) as channel:
+                async with self.replicator.channel(address) as channel:  # TLS when on
                     reply = await pb_grpc.AdminStub(channel).PutTopology(
                         message, timeout=PUSH_TIMEOUT_SECONDS
                     )

@@ -19,8 +19,14 @@ class Clock(Protocol):
 
 
 class SystemClock:
+    """The host's clocks; `skew_ms` (setting `clock-skew-ms`, a test/ops knob for
+    fault injection) shifts the wall clock only: the HLC and expiry see it."""
+
+    def __init__(self, skew_ms: int = 0) -> None:
+        self.skew_ms = skew_ms
+
     def wall_ms(self) -> int:
-        return time.time_ns() // 1_000_000
+        return time.time_ns() // 1_000_000 + self.skew_ms
 
     def monotonic(self) -> float:
         return time.monotonic()

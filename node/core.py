@@ -36,7 +36,7 @@ class Node:
         sink: EffectSink | None = None,
     ) -> None:
         self.config = config or Config()
-        self.clock = clock or SystemClock()
+        self.clock = clock or SystemClock(self.config["clock-skew-ms"])
         self.region: str = self.config["region-id"]
         self.hlc = HLC(self.clock)
         self.keyspace = Keyspace(self.region)
@@ -296,3 +296,5 @@ class Node:
     def _config_changed(self, name: str, value: object) -> None:
         if name == "requirepass":
             self.acl.set_requirepass(str(value))
+        elif name == "clock-skew-ms" and isinstance(self.clock, SystemClock):
+            self.clock.skew_ms = int(str(value))

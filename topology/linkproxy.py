@@ -7,6 +7,9 @@ arrived, in order, like a long wire. A direction can be cut at run time:
 its bytes are held, not delivered, as packets lost to a partition are
 retransmitted by TCP until the link heals (then they flow again, in order);
 `reset()` aborts every connection, as a peer that saw its link die would.
+`set_loss` makes a share of chunks late by a retransmission timeout (a byte
+stream cannot drop bytes: TCP resends them, in order); `set_bandwidth` caps a
+direction's bytes per second.
 Imports nothing of geokv: the demo and the fault-injection suites reuse it.
 """
 
@@ -30,9 +33,18 @@ class _Way:
     latency: float = 0.0
     jitter: float = 0.0
     cut: bool = False
+    loss: float = 0.0
+    retransmit: float = 0.2
+    bandwidth: float = 0.0  # bytes per second; 0 is unlimited
 
     def delay(self) -> float:
-        return self.latency + (random.uniform(0.0, self.jitter) if self.jitter else 0.0)
+        jitter = random.uniform(0.0, self.jitter) if self.jitter else 0.0
+        lost = self.retransmit if self.loss and random.random() < self.loss else 0.0
+        return self.latency + jitter + lost
+
+    def transmit(self, size: int) -> float:
+        """How long `size` bytes occupy the wire."""
+        return size / self.bandwidth if self.bandwidth else 0.0
 
 
 class LinkProxy:
@@ -70,6 +82,14 @@ class LinkProxy:
     ) -> None:
         for way in self._ways(direction):
             way.latency, way.jitter = latency, jitter
+
+    def set_loss(self, loss: float, retransmit: float = 0.2, direction: Direction = "both") -> None:
+        for way in self._ways(direction):
+            way.loss, way.retransmit = loss, retransmit
+
+    def set_bandwidth(self, bytes_per_second: float, direction: Direction = "both") -> None:
+        for way in self._ways(direction):
+            way.bandwidth = bytes_per_second
 
     def cut(self, direction: Direction = "both") -> None:
         for way in self._ways(direction):
@@ -147,7 +167,7 @@ class LinkProxy:
         try:
             while data := await reader.read(_CHUNK):
                 # Never before an earlier chunk: a wire does not reorder.
-                last_due = max(last_due, loop.time() + way.delay())
+                last_due = max(last_due, loop.time() + way.delay()) + way.transmit(len(data))
                 queue.put_nowait((last_due, data))
             queue.put_nowait((last_due, b""))
             await deliver

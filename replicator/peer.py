@@ -5,8 +5,8 @@ different region), then sends, from the binlog, every record of any origin
 that the subscriber's version vector lacks (relaying what other regions
 wrote), then each record as the binlog gets it, in batches of what one read
 returns (many records under load, one when idle). When the records the
-subscriber lacks were compacted away (or lie before this region's own last
-full sync), it sends a full sync instead: the binlog's latest snapshot (the
+subscriber lacks were compacted away (or skipped by this region's own full
+syncs: replicator.floor), it sends a full sync instead: the binlog's latest snapshot (the
 state at a log position, with its applied vector) in chunks, then the
 records from that position on. The subscriber's Acks narrow what is sent and
 tell the replicator what the peer has applied. Must not apply records: that
@@ -113,8 +113,7 @@ class PeerServicer(pb_grpc.ReplicationServicer):  # type: ignore[misc]
             start = start_for_vv(self.log.view, vv)
         except HistoryCompacted:
             return None
-        floor = self.replicator.floor
-        return None if floor is not None and floor.blocks(start, vv) else start
+        return None if self.replicator.floor.blocks(vv) else start
 
     async def _read_acks(self, requests: AsyncIterator[pb.FromSubscriber], link: Inbound) -> None:
         async for message in requests:

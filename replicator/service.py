@@ -65,7 +65,7 @@ class Replicator:
         self._node: Node | None = None
         self._applier: Applier | None = None
         self._persistence: Persistence | None = None
-        self.floor: Floor | None = load_floor(config["dir"])
+        self.floor: Floor = load_floor(config["dir"])
 
     @property
     def node(self) -> Node:
@@ -164,23 +164,19 @@ class Replicator:
             self.stats.partial_syncs_served += 1
 
     async def after_full_sync(self, skipped: dict[str, int]) -> None:
-        """Make a merged snapshot durable before any record after it is applied.
+        """Record the hole a merge left, then make the merged state durable before
+        any record after it is applied.
 
-        The merge appended nothing to the binlog, so until a snapshot holds the
-        merged state a restart would replay a log with a hole. Then record the
-        hole (the floor) so this log never serves records across it.
+        The floor goes first (a crash after it only causes extra full syncs),
+        so no subscriber is ever served records across the hole. The merge
+        appended nothing to the binlog: until a snapshot holds the merged state,
+        a restart would replay a log with a hole.
         """
-        position = await self.persistence.snapshot_now()
-        if position is None:
+        if skipped:
+            self.floor = self.floor.raised(skipped)
+            save_floor(self.config["dir"], self.floor)
+        if await self.persistence.snapshot_now() is None:
             raise RuntimeError("full sync: the snapshot after the merge could not be written")
-        if not skipped:
-            return
-        if self.floor is not None:  # an older hole lies before this one: cover both
-            skipped = {
-                o: max(s, skipped.get(o, 0)) for o, s in {**self.floor.vv, **skipped}.items()
-            }
-        self.floor = Floor(position, skipped)
-        save_floor(self.config["dir"], self.floor)
 
     def inbound_closed(self, link: Inbound) -> None:
         self.inbound.pop(id(link), None)

@@ -120,6 +120,20 @@ def test_a_region_back_after_compaction_rejoins_by_full_sync_under_writes(
         for key, total in increments.items():
             assert int(client.get(key) or 0) == total, (region, key)
         assert client.exists(*unique) == len(unique), region
+    # ap's log serves others after its full syncs: eu, cut off from us, catches
+    # up on ap's new writes (and everything before) from ap alone.
+    for peer in ("us", "ap"):
+        cluster.cut("eu", peer)
+        cluster.reset("eu", peer)
+    ap = cluster.clients["ap"]
+    for i in range(200):
+        ap.incrby("after", 1)
+        ap.set(f"after:{i}", i)
+    cluster.heal("eu", "ap")
+    cluster.wait_converged(["eu", "ap"])
+    assert cluster.clients["eu"].get("after") == b"200"
+    cluster.heal("eu", "us")
+    cluster.wait_converged()
     # The merged state is durable: ap restarts from its own log and snapshot.
     digest = cluster.digest("ap")
     cluster.restart("ap")

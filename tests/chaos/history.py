@@ -10,6 +10,7 @@ nothing of nodes or networks.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -59,10 +60,13 @@ class Event:
 class History:
     def __init__(self) -> None:
         self.events: list[Event] = []
+        # Clients of a real campaign record from several threads.
+        self._lock = threading.Lock()
 
     def invoke(self, client: str, region: str, time_ms: int, argv: list[bytes]) -> Event:
-        event = Event(len(self.events), client, region, time_ms, tuple(argv))
-        self.events.append(event)
+        with self._lock:
+            event = Event(len(self.events), client, region, time_ms, tuple(argv))
+            self.events.append(event)
         return event
 
     def acked(self) -> list[Event]:

@@ -1,0 +1,116 @@
+"""A chaos campaign on real processes: clients in every region, nemeses, heal, check.
+
+Owns `run_campaign`: starts a `ChaosCluster`, runs one client thread per
+region (the workload with `shared=False`: a real client cannot see causality,
+so every remove names something its own session added), cycles through the
+nemeses (each at least once when `rounds` >= their number), heals, waits for
+convergence and judges the history with the checker. Every client call is
+bounded by a socket timeout and every loop by the campaign's clock; redis-py
+never retries (a retried INCRBY would count twice). Used by the short test
+and by bench/chaos.py.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
+
+from tests.chaos.checker import Verdict, check
+from tests.chaos.cluster import REAL_NEMESES, ChaosCluster
+from tests.chaos.history import History
+from tests.chaos.workload import Workload
+
+REGIONS = ["eu", "us", "ap"]
+
+
+@dataclass
+class Outcome:
+    verdict: Verdict
+    history: History
+    faults: list[str] = field(default_factory=list)
+    kinds: list[str] = field(default_factory=list)
+    converge_s: float = 0.0
+
+
+def _client(port: int) -> redis.Redis:
+    return redis.Redis(
+        port=port, socket_timeout=1.0, socket_connect_timeout=1.0, retry=Retry(NoBackoff(), 0)
+    )
+
+
+def _session(
+    cluster: ChaosCluster, region: str, cid: str, seed: int, history: History, stop: threading.Event
+) -> None:
+    workload = Workload(cid, random.Random(seed), shared=False)
+    client = _client(cluster.procs[region].port)
+    started = time.monotonic()
+    while not stop.is_set():
+        argv = workload.next()
+        event = history.invoke(cid, region, int((time.monotonic() - started) * 1000), argv)
+        try:
+            event.result = client.execute_command(*argv)
+            event.status = "ok"
+        except redis.ResponseError as e:
+            event.status, event.result = "fail", str(e)
+        except (redis.ConnectionError, redis.TimeoutError) as e:
+            event.status, event.result = "info", type(e).__name__
+            stop.wait(0.1)  # down or paused: do not spin
+
+
+def run_campaign(
+    tmp: Path,
+    seed: int,
+    rounds: int = len(REAL_NEMESES),
+    fault_s: float = 3.0,
+    quiet_s: float = 1.5,
+) -> Outcome:
+    rng = random.Random(seed)
+    history = History()
+    cluster = ChaosCluster(tmp, REGIONS)
+    stop = threading.Event()
+    outcome = Outcome(Verdict(seed), history)
+    threads = [
+        threading.Thread(
+            target=_session, args=(cluster, r, f"{r}{i}", seed * 10 + n, history, stop)
+        )
+        for n, (r, i) in enumerate((r, i) for r in REGIONS for i in range(2))
+    ]
+    try:
+        for t in threads:
+            t.start()
+        kinds = list(REAL_NEMESES)
+        rng.shuffle(kinds)
+        for n in range(rounds):
+            kind = kinds[n % len(kinds)]
+            what, undo = cluster.nemesis(kind, rng)
+            outcome.faults.append(what)
+            outcome.kinds.append(kind)
+            time.sleep(fault_s)
+            undo()
+            time.sleep(quiet_s)
+        stop.set()
+        for t in threads:
+            t.join(10)
+        started = time.monotonic()
+        cluster.wait_connected(60)
+        cluster.wait_converged(timeout=90)
+        outcome.converge_s = time.monotonic() - started
+        digests = {r: cluster.digest(r) for r in REGIONS}
+        reader = cluster.clients[REGIONS[0]]
+
+        def read(argv: list[bytes]) -> Any:
+            return reader.execute_command(*argv)
+
+        outcome.verdict = check(seed, history, read, digests)
+    finally:
+        stop.set()
+        cluster.stop()
+    return outcome

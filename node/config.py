@@ -166,7 +166,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("binlog-segment-size", "64mb", _memory(4096), str, mutable=False),
     Setting("binlog-history-size", "1gb", _memory(), str, mutable=False),
     Setting("binlog-history-seconds", "604800", _int(0, 2**31 - 1), str, mutable=False),
-    Setting("binlog-snapshot-every", "64mb", _memory(), str),
+    Setting("binlog-snapshot-every", "16mb", _memory(), str),
     Setting("save", "", _string, str, mutable=False),
     Setting("maxmemory", "0", _memory(), str),
     Setting("maxmemory-policy", "noeviction", _enum("noeviction"), str),

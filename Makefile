@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: demo test lint typecheck check bench clean system-deps
+.PHONY: demo test lint typecheck check bench chaos clean system-deps
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -39,6 +39,14 @@ typecheck: $(STAMP)
 
 bench: $(STAMP) system-deps
 	$(PY) bench/resp.py
+
+# The long fault-injection campaign (docs/RELIABILITY.md): simulated seeds, then
+# real processes under nemeses for CHAOS_MINUTES; rewrites the results table.
+CHAOS_MINUTES ?= 5
+CHAOS_SIM_SEEDS ?= 500
+CHAOS_SEED ?= 1
+chaos: $(STAMP) system-deps
+	$(PY) bench/chaos.py --minutes $(CHAOS_MINUTES) --sim-seeds $(CHAOS_SIM_SEEDS) --seed $(CHAOS_SEED)
 
 clean:
 	rm -rf $(VENV) data build *.egg-info

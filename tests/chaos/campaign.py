@@ -65,6 +65,36 @@ def _session(
             stop.wait(0.1)  # down or paused: do not spin
 
 
+def _divergence(cluster: ChaosCluster, history: History) -> list[str]:
+    """What differs between regions whose digests differ: applied vectors, then keys."""
+    lines = [f"{r} now: digest {cluster.digest(r)!r}, INFO crdt {cluster.crdt(r)}" for r in REGIONS]
+    for key in sorted({e.key for e in history.events}):
+        kind = cluster.clients[REGIONS[0]].type(key)
+        reads = {r: _dump(cluster.clients[r], key) for r in REGIONS}
+        if len({repr(v) for v in reads.values()}) > 1:
+            lines.append(f"key {key!r} ({kind!r}) differs: {reads}")
+            if len(lines) > 12:
+                break
+    return lines
+
+
+def _dump(client: redis.Redis, key: bytes) -> Any:
+    kind = client.type(key)
+    command = {b"string": "GET", b"set": "SMEMBERS", b"hash": "HGETALL", b"list": "LRANGE",
+               b"zset": "ZRANGE"}.get(kind)  # fmt: skip
+    if command is None:
+        return kind
+    extra = [0, -1, "WITHSCORES"] if command == "ZRANGE" else [0, -1] if command == "LRANGE" else []
+    value = client.execute_command(command, key, *extra)
+    return (
+        sorted(value.items())
+        if isinstance(value, dict)
+        else sorted(value)
+        if isinstance(value, set)
+        else value
+    )
+
+
 def run_campaign(
     tmp: Path,
     seed: int,
@@ -110,6 +140,8 @@ def run_campaign(
             return reader.execute_command(*argv)
 
         outcome.verdict = check(seed, history, read, digests)
+        if len(set(digests.values())) > 1:
+            outcome.verdict.problems += _divergence(cluster, history)
     finally:
         stop.set()
         cluster.stop()

@@ -188,26 +188,27 @@ def _register(verdict: Verdict, name: str, value: bytes | None, events: list[Eve
 
 
 def check_sessions(verdict: Verdict, history: History) -> None:
-    """Rule (c): a client reads its own last write, and never a counter going back."""
-    last_own: dict[str, tuple[Event | None, bool]] = {}
+    """Rule (c): a client reads its own last write, and never a counter going back.
+
+    A write whose outcome is unknown may take effect at any later moment (a
+    paused server runs it when it resumes), so its value stays allowed."""
+    last_own: dict[str, Event] = {}
+    unknown: dict[str, list[Event]] = {}
     seen: dict[tuple[str, bytes], tuple[int, Event]] = {}
     for e in history.events:
-        if not e.key.startswith((b"rw:", b"m")):
+        if not e.key.startswith((b"rw:", b"m")) or e.status == "fail":
             continue
-        if e.command == "SET":
-            prev = last_own.get(e.client, (None, False))
-            if e.status == "ok":
-                last_own[e.client] = (e, False)
-            elif e.status == "info":
-                last_own[e.client] = (prev[0], True)
+        if e.command == "SET" and e.status == "ok":
+            last_own[e.client] = e
+        elif e.command == "SET":
+            unknown.setdefault(e.client, []).append(e)
         elif e.command == "GET" and e.status == "ok" and e.key.startswith(b"rw:"):
-            own, uncertain = last_own.get(e.client, (None, False))
-            expected = own.argv[2] if own else None
-            if e.result != expected and not uncertain:
-                verdict.fail(
-                    f"(c) read-your-writes: {e.client} read {e.result!r}",
-                    [e] + ([own] if own else []),
-                )
+            own = last_own.get(e.client)
+            maybe = unknown.get(e.client, [])
+            allowed = {own.argv[2] if own else None} | {m.argv[2] for m in maybe}
+            if e.result not in allowed:
+                witnesses = [e, *maybe] + ([own] if own else [])
+                verdict.fail(f"(c) read-your-writes: {e.client} read {e.result!r}", witnesses)
         elif e.command == "GET" and e.status == "ok":
             now = int(e.result or 0)
             before = seen.get((e.client, e.key))

@@ -20,8 +20,8 @@ from tests.chaos.history import History
 
 @pytest.mark.skipif(
     os.environ.get("CHAOS_REAL") != "1",
-    reason="CHAOS_REAL=1 runs it: 2 of 26 runs saw one region's digest differ for a moment "
-    "after convergence (docs/RELIABILITY.md)",
+    reason="CHAOS_REAL=1 runs it (about 40 s): kept out of the default suite until a run "
+    "of many seeds shows the fix of its digest comparison (TTLs still expiring) holds",
 )
 def test_short_campaign_every_nemesis_once(tmp_path: Path) -> None:
     seed = int(os.environ.get("CHAOS_SEED", "1"))

@@ -24,6 +24,8 @@ from typing import Any
 
 import hiredis
 
+from node.numbers import parse_int
+
 INLINE_MAX_SIZE = 64 * 1024
 UNAUTH_MAX_MULTIBULK = 10
 UNAUTH_MAX_BULK = 16384
@@ -174,7 +176,7 @@ class RequestParser:
             cr = self._line_end(b"\r", "too big mbulk count string")
             if cr < 0 or cr == len(buf) - 1:  # the byte after \r must be there too
                 return None
-            count = _string2ll(bytes(buf[self._pos + 1 : cr]))
+            count = parse_int(bytes(buf[self._pos + 1 : cr]))
             if count is None or count > _INT_MAX:
                 raise ProtocolError("Protocol error: invalid multibulk length")
             if count > UNAUTH_MAX_MULTIBULK and self.auth_required:
@@ -206,7 +208,7 @@ class RequestParser:
             # surrogateescape keeps a non-ASCII byte raw on the wire, as Redis's %c does.
             got = bytes(buf[self._pos : self._pos + 1]).decode("utf-8", "surrogateescape")
             raise ProtocolError(f"Protocol error: expected '$', got '{got}'")
-        size = _string2ll(bytes(buf[self._pos + 1 : cr]))
+        size = parse_int(bytes(buf[self._pos + 1 : cr]))
         if size is None or size < 0 or size > self.max_bulk_len:
             raise ProtocolError("Protocol error: invalid bulk length")
         if size > UNAUTH_MAX_BULK and self.auth_required:
@@ -281,20 +283,6 @@ def _check_unauthenticated(command: list[bytes]) -> None:
     for arg in command:
         if len(arg) > UNAUTH_MAX_BULK:
             raise ProtocolError("Protocol error: unauthenticated bulk length")
-
-
-def _string2ll(raw: bytes) -> int | None:
-    """Redis's string2ll: no '+', no spaces, no leading zeros, fits in int64."""
-    n = len(raw)
-    if n == 0 or n > 20:
-        return None
-    if raw == b"0":
-        return 0
-    digits = raw[1:] if raw[0] == 45 else raw
-    if not digits or digits[0] == 48 or not digits.isdigit():
-        return None
-    value = int(raw)
-    return value if -(1 << 63) <= value < (1 << 63) else None
 
 
 _ESCAPES = {ord("n"): 10, ord("r"): 13, ord("t"): 9, ord("b"): 8, ord("a"): 7}

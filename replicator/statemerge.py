@@ -53,11 +53,17 @@ def join_slots(
     return out
 
 
-def _join_counter(a: Counter | None, b: Counter | None, lctx: Ctx, rctx: Ctx) -> Counter | None:
-    if a is None and b is None:
+C = TypeVar("C", Counter, FloatCounter)
+
+
+def _join_counter(a: C | None, b: C | None, lctx: Ctx, rctx: Ctx) -> C | None:
+    """Strings' and hash fields' Counter and sorted-set members' FloatCounter alike."""
+    some = a if a is not None else b
+    if some is None:
         return None
-    a, b = a or Counter(), b or Counter()
-    out = Counter()
+    kind = type(some)
+    a, b = a or kind(), b or kind()
+    out = kind()
     out.contrib = join_slots(a.contrib, b.contrib, lambda c: c[1], lctx, rctx)
     # Baselines are what removes observed: a union (newest per region) never
     # counts an increment twice; one for a contribution gone from both is moot.
@@ -115,21 +121,6 @@ def join_hash(a: HashValue | None, b: HashValue | None, lctx: Ctx, rctx: Ctx) ->
     return out
 
 
-def _join_float_counter(
-    a: FloatCounter | None, b: FloatCounter | None, lctx: Ctx, rctx: Ctx
-) -> FloatCounter | None:
-    if a is None and b is None:
-        return None
-    a, b = a or FloatCounter(), b or FloatCounter()
-    out = FloatCounter()
-    out.contrib = join_slots(a.contrib, b.contrib, lambda c: c[1], lctx, rctx)
-    out.baseline = dict(a.baseline)
-    for region, entry in b.baseline.items():
-        if region not in out.baseline or entry[1] > out.baseline[region][1]:
-            out.baseline[region] = entry
-    return out
-
-
 def join_zset(a: ZsetValue | None, b: ZsetValue | None, lctx: Ctx, rctx: Ctx) -> ZsetValue:
     a, b = a or ZsetValue(), b or ZsetValue()
     out = ZsetValue()
@@ -138,7 +129,7 @@ def join_zset(a: ZsetValue | None, b: ZsetValue | None, lctx: Ctx, rctx: Ctx) ->
         member = Member()
         member.dots = join_slots(ma.dots, mb.dots, int, lctx, rctx)
         member.scores = join_slots(ma.scores, mb.scores, lambda e: e[0], lctx, rctx)
-        member.counter = _join_float_counter(ma.counter, mb.counter, lctx, rctx)
+        member.counter = _join_counter(ma.counter, mb.counter, lctx, rctx)
         out.restore(name, member)  # indexes it, or drops it when nothing is left
     return out
 

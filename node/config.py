@@ -176,6 +176,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("hz", "10", _int(1, 500), str),
     # Fault injection (tests/chaos): shifts this node's wall clock, as a skewed host would.
     Setting("clock-skew-ms", "0", _int(-86_400_000, 86_400_000), str),
+    # DEBUG (its BINLOG-FAULT makes the binlog's disk slow or failing): off, as in Redis 7.
+    Setting("enable-debug-command", "no", _enum("no", "yes", "local"), str, mutable=False),
     Setting("databases", "1", _int(1, 1), str, mutable=False),
     Setting("proto-max-bulk-len", "512mb", _memory(1024 * 1024), str),
     Setting("client-query-buffer-limit", "1gb", _memory(1024 * 1024), str),

@@ -23,7 +23,6 @@ from binlog import (
     Entry,
     LogRecord,
     Options,
-    RealFS,
     Retention,
     Snapshot,
 )
@@ -34,6 +33,7 @@ from node.codec import PayloadError, decode_ops, encode_ops
 from node.config import Config
 from node.core import Node
 from node.effects import Op, Record, apply_record
+from node.faultdisk import open_disk
 from node.snapshot import encode_header, encode_key, keys_of, load
 
 log = logging.getLogger("geokv")
@@ -99,7 +99,7 @@ class Persistence:
     @classmethod
     def open(cls, node: Node, fs: FileSystem | None = None) -> Persistence:
         """Recover the keyspace from the log (blocking); raises CorruptLog on damage."""
-        fs = fs or RealFS(binlog_dir(node.config))
+        fs = fs or open_disk(node.config, binlog_dir(node.config))
         ks = node.keyspace
         started = time.monotonic()
         snapshot = read_snapshot(fs)

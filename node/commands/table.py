@@ -116,6 +116,8 @@ CORE: tuple[CommandSpec, ...] = (
         ),
     ),
     C("info", -1, "loading stale", (0, 0, 0), "server", "slow dangerous"),
+    # Refused unless enable-debug-command allows it; geokv's only subcommand is BINLOG-FAULT.
+    C("debug", -2, "admin noscript loading stale", (0, 0, 0), "server", "admin slow dangerous"),
     # geokv's own: GEOKV DIGEST tells whether regions converged (no Redis counterpart).
     C(
         "geokv",

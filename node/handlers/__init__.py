@@ -11,6 +11,7 @@ from node.handlers import (  # noqa: F401
     bits,
     client_cmd,
     connection,
+    debug,
     geokv,
     hashes,
     introspection,

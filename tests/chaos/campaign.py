@@ -60,6 +60,8 @@ def _session(
             event.status = "ok"
         except redis.ResponseError as e:
             event.status, event.result = "fail", str(e)
+            if event.result.startswith("MISCONF"):
+                stop.wait(0.1)  # its disk is failing: do not spin
         except (redis.ConnectionError, redis.TimeoutError) as e:
             event.status, event.result = "info", type(e).__name__
             stop.wait(0.1)  # down or paused: do not spin

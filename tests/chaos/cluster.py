@@ -3,8 +3,10 @@
 Owns the faults a real campaign injects into geokv processes behind link
 proxies: partitions (random halves, one region isolated, one-way), kill -9
 and restart on the same data directory, SIGSTOP/SIGCONT pauses, a skewed
-wall clock (`clock-skew-ms`), and lossy, slow, narrow links. Each nemesis
-starts a fault and returns what ends it. Knows nothing of workloads or checks.
+wall clock (`clock-skew-ms`), lossy, slow, narrow links, and a binlog disk
+that fails every write or stalls each one (`DEBUG BINLOG-FAULT`, enabled by
+`--enable-debug-command yes`). Each nemesis starts a fault and returns what
+ends it. Knows nothing of workloads or checks.
 """
 
 from __future__ import annotations
@@ -21,13 +23,16 @@ from tests.replicator.cluster import Cluster
 from topology.linkproxy import LinkProxy
 
 Undo = Callable[[], None]
-REAL_NEMESES = ("halves", "isolate", "one-way", "kill", "pause", "skew", "lossy")
+REAL_NEMESES = (
+    "halves", "isolate", "one-way", "kill", "pause", "skew", "lossy", "disk-fail", "disk-slow",
+)  # fmt: skip
 
 
 class ChaosCluster(Cluster):
     def __init__(self, tmp: Path, regions: list[str], latency: float = 0.005) -> None:
         # appendfsync always: an acknowledged write is on disk, so kill -9 may not lose it.
-        super().__init__(tmp, regions, latency=latency, flags=("--appendfsync", "always"))
+        flags = ("--appendfsync", "always", "--enable-debug-command", "yes")
+        super().__init__(tmp, regions, latency=latency, flags=flags)
         self.base_latency = latency
 
     def _each_link(self, action: Callable[[LinkProxy], None]) -> None:
@@ -68,6 +73,15 @@ class ChaosCluster(Cluster):
             skew = rng.choice([-1, 1]) * rng.randint(2_000, 10_000)
             self.clients[victim].config_set("clock-skew-ms", skew)
             return f"skew {victim} {skew} ms", lambda: self.unskew(victim)
+        if kind == "disk-fail":
+            self.binlog_fault(victim, "fail")
+            return f"binlog disk of {victim} fails", lambda: self.binlog_fault(victim, "ok")
+        if kind == "disk-slow":
+            ms = rng.choice([50, 200, 800, 1500])
+            self.binlog_fault(victim, "slow", ms)
+            return f"binlog disk of {victim} stalls {ms} ms", lambda: self.binlog_fault(
+                victim, "ok"
+            )
         return self._lossy(rng)
 
     def _cut_pairs(self, pairs: list[tuple[str, str]], what: str) -> tuple[str, Undo]:
@@ -96,6 +110,9 @@ class ChaosCluster(Cluster):
     def start_again(self, region: str) -> None:
         self.procs[region] = self._start(region, self.procs[region].port)
         self.clients[region] = redis.Redis(port=self.procs[region].port)
+
+    def binlog_fault(self, region: str, *mode: object) -> None:
+        self.clients[region].execute_command("DEBUG", "BINLOG-FAULT", *mode)
 
     def unskew(self, region: str) -> None:
         self.clients[region].config_set("clock-skew-ms", 0)

@@ -2,11 +2,18 @@
 
 Owns the verbs, their arguments, their checks before anything is sent, and
 their exit codes: 0 done, 1 a region unreachable or refusing (or unhealthy),
-2 an invalid request (bad file, unknown or duplicate region, no confirmation).
+2 an invalid request (bad file, unknown or duplicate region, no confirmation,
+incomplete or unusable TLS settings).
 Must not know how a region stores or applies the topology.
 """
 
 from __future__ import annotations
+
+import os
+
+# gRPC's core logs every failed TLS handshake on stderr at INFO, next to the
+# one-line error the CLI prints; it reads the level once, when grpc loads.
+os.environ.setdefault("GRPC_VERBOSITY", "ERROR")
 
 import argparse
 import json
@@ -15,18 +22,15 @@ from collections.abc import Callable
 from pathlib import Path
 
 from topology import render
-from topology.client import (
-    TIMEOUT_SECONDS,
-    Refused,
-    Unreachable,
-    call,
-    cluster_view,
-    get_topology,
-    put_topology,
-    region_status,
-)
+from topology.client import AdminClient, Refused, Unreachable
 from topology.model import Cluster, Region, TopologyError, from_terraform
-from topology.proto import admin_pb2 as pb
+from topology.tls import SETTINGS, CredentialsError, from_settings
+
+TLS_HELP = {
+    "cert": "client certificate signed by the cluster's CA",
+    "key": "key of that certificate",
+    "ca": "CA the regions' certificates are checked against",
+}
 
 
 class Invalid(Exception):
@@ -37,9 +41,11 @@ def main(args: list[str]) -> int:
     parser = _parser()
     opts = parser.parse_args(args)
     try:
+        flags = {setting: getattr(opts, f"tls_{setting}") for setting, _, _ in SETTINGS}
+        opts.client = AdminClient(from_settings(flags, os.environ))
         result: int = opts.run(opts)
         return result
-    except (Invalid, TopologyError) as exc:
+    except (Invalid, TopologyError, CredentialsError) as exc:
         print(f"geokv topology: {exc}", file=sys.stderr)
         return 2
     except (Unreachable, Refused) as exc:
@@ -98,7 +104,7 @@ def create(opts: argparse.Namespace) -> int:
     results: dict[str, str] = {}
     for region in cluster.regions:
         try:
-            reply = put_topology(region.admin, cluster)
+            reply = opts.client.put_topology(region.admin, cluster, region.id)
             results[region.id] = "stored" if reply.accepted else f"refused: {reply.reason}"
         except (Unreachable, Refused) as exc:
             results[region.id] = f"not reached: {exc}"
@@ -116,7 +122,7 @@ def create(opts: argparse.Namespace) -> int:
 
 
 def _publish(opts: argparse.Namespace, cluster: Cluster, extra: str = "") -> int:
-    reply = put_topology(opts.node, cluster)
+    reply = opts.client.put_topology(opts.node, cluster)
     if not reply.accepted:
         raise Refused(f"{opts.node} refused epoch {cluster.epoch}: {reply.reason}")
     text = render.topology_text(cluster) + (f"\n{extra}" if extra else "")
@@ -129,17 +135,17 @@ def add_region(opts: argparse.Namespace) -> int:
         {"id": opts.id, "name": opts.name, "resp_address": opts.resp,
          "replication_address": opts.replication, "admin_address": opts.admin}, 0,
     )  # fmt: skip
-    cluster = get_topology(opts.node).with_region(region)
+    cluster = opts.client.get_topology(opts.node).with_region(region)
     return _publish(opts, cluster)
 
 
 def remove_region(opts: argparse.Namespace) -> int:
-    current = get_topology(opts.node)
+    current = opts.client.get_topology(opts.node)
     region = current.region(opts.region)
     if region.admin == opts.node:
         raise Invalid("--node must be another region than the one removed")
     try:
-        gone = region_status(region.admin)
+        gone = opts.client.region_status(region.admin, region.id)
     except Unreachable as exc:
         if not opts.force:
             raise Refused(
@@ -148,24 +154,24 @@ def remove_region(opts: argparse.Namespace) -> int:
             ) from None
         gone = None
     if gone is not None and not opts.force:
-        _check_drained(current, region.id, gone.applied.get(region.id, 0))
+        _check_drained(opts.client, current, region.id, gone.applied.get(region.id, 0))
     cluster = current.without_region(region.id)
     code = _publish(opts, cluster)
     if gone is not None:
         # The removed region stops subscribing once it holds the new epoch.
         try:
-            put_topology(region.admin, cluster)
+            opts.client.put_topology(region.admin, cluster, region.id)
         except (Unreachable, Refused) as exc:
             print(f"geokv topology: note: could not tell {region.id}: {exc}", file=sys.stderr)
     return code
 
 
-def _check_drained(cluster: Cluster, region_id: str, written: int) -> None:
+def _check_drained(client: AdminClient, cluster: Cluster, region_id: str, written: int) -> None:
     """Refuse (without --force) while another member lacks some of the region's records."""
     for other in cluster.regions:
         if other.id == region_id:
             continue
-        have = region_status(other.admin).applied.get(region_id, 0)
+        have = client.region_status(other.admin, other.id).applied.get(region_id, 0)
         if have < written:
             raise Refused(
                 f"region {other.id!r} has applied {have} of {region_id!r}'s {written} records: "
@@ -174,7 +180,7 @@ def _check_drained(cluster: Cluster, region_id: str, written: int) -> None:
 
 
 def purge_region(opts: argparse.Namespace) -> int:
-    cluster = get_topology(opts.node).purged(opts.region)
+    cluster = opts.client.get_topology(opts.node).purged(opts.region)
     return _publish(opts, cluster, f"region {opts.region} purged (its id stays retired)")
 
 
@@ -182,23 +188,23 @@ def purge_region(opts: argparse.Namespace) -> int:
 
 
 def list_regions(opts: argparse.Namespace) -> int:
-    cluster = get_topology(opts.node)
+    cluster = opts.client.get_topology(opts.node)
     _out(opts, cluster.to_json(), render.topology_text(cluster))
     return 0
 
 
 def status(opts: argparse.Namespace) -> int:
-    view = cluster_view(get_topology(opts.node))
+    view = opts.client.cluster_view(opts.client.get_topology(opts.node))
     _out(opts, render.status_json(view), render.status_text(view))
     return 0
 
 
 def health(opts: argparse.Namespace) -> int:
-    cluster = get_topology(opts.node)
+    cluster = opts.client.get_topology(opts.node)
     results: dict[str, dict[str, object]] = {}
     for region in cluster.regions:
         try:
-            reply = call(region.admin, lambda s: s.Health(pb.Empty(), timeout=TIMEOUT_SECONDS))
+            reply = opts.client.health(region.admin, region.id)
             results[region.id] = {"ok": reply.ok, "detail": reply.detail}
         except (Unreachable, Refused) as exc:
             results[region.id] = {"ok": False, "detail": str(exc)}
@@ -208,14 +214,14 @@ def health(opts: argparse.Namespace) -> int:
 
 
 def flush(opts: argparse.Namespace) -> int:
-    cluster = get_topology(opts.node)
+    cluster = opts.client.get_topology(opts.node)
     if not opts.yes:
         if not sys.stdin.isatty():
             raise Invalid("flush deletes every key in every region: confirm with --yes")
         answer = input(f"Delete every key in all regions of {cluster.cluster_id}? Type its id: ")
         if answer.strip() != cluster.cluster_id:
             raise Invalid("not confirmed: nothing flushed")
-    reply = call(opts.node, lambda s: s.Flush(pb.Empty(), timeout=TIMEOUT_SECONDS))
+    reply = opts.client.flush(opts.node)
     applied = dict(reply.applied)
     _out(opts, {"flushed": True, "version_vector": applied},
          f"flushed; the flush replicates to every region ({render.vv_text(applied)})")  # fmt: skip
@@ -234,6 +240,12 @@ def _parser() -> argparse.ArgumentParser:
         p = verbs.add_parser(name, help=help_)
         p.set_defaults(run=run)
         p.add_argument("--json", action="store_true", help="print JSON for scripts")
+        tls = p.add_argument_group(
+            "TLS", "for regions with replication TLS on: all three, each defaulting to its variable"
+        )
+        for setting, flag, variable in SETTINGS:
+            tls.add_argument(flag, dest=f"tls_{setting}", metavar="FILE",
+                             help=f"PEM {TLS_HELP[setting]} (${variable})")  # fmt: skip
         if node:
             p.add_argument("--node", required=True, metavar="HOST:PORT",
                            help="admin address of any region (its replication port)")  # fmt: skip

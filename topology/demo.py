@@ -25,7 +25,7 @@ from pathlib import Path
 from types import FrameType
 
 from topology import render
-from topology.client import Refused, Unreachable, cluster_view, put_topology
+from topology.client import AdminClient, Refused, Unreachable
 from topology.linkproxy import LinkProxy
 from topology.model import Cluster, Region
 
@@ -120,7 +120,7 @@ class Demo:
             if r.proc is not None and r.proc.poll() is not None:
                 raise RuntimeError(f"region {r.id} exited; see {r.data / 'server.log'}")
             try:
-                put_topology(f"127.0.0.1:{r.replication}", self.cluster)
+                AdminClient().put_topology(f"127.0.0.1:{r.replication}", self.cluster, r.id)
                 pending.pop(0)
             except (Unreachable, Refused):
                 if time.monotonic() > deadline or self.stopping.is_set():
@@ -145,7 +145,7 @@ class Demo:
     def watch(self) -> None:
         tty = sys.stdout.isatty()
         while not self.stopping.is_set():
-            text = render.status_text(cluster_view(self.cluster))
+            text = render.status_text(AdminClient().cluster_view(self.cluster))
             if tty:
                 sys.stdout.write("\x1b[H\x1b[2J" + self.banner() + "\n\n")
             sys.stdout.write(text + "\n\n")

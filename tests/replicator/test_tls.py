@@ -4,8 +4,6 @@ certificate is refused during the handshake, before any Hello."""
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,50 +14,14 @@ import pytest
 from replicator.proto import replication_pb2 as pb
 from replicator.proto import replication_pb2_grpc as pb_grpc
 from tests.replicator.cluster import Cluster
+from tests.tlscerts import make_certs
 
 REGIONS = ["eu", "us"]
 
 
-def _openssl(*args: str | Path) -> None:
-    subprocess.run(["openssl", *map(str, args)], check=True, capture_output=True, timeout=60)
-
-
-def _ca(folder: Path, name: str) -> tuple[Path, Path]:
-    cert, key = folder / f"{name}.crt", folder / f"{name}.key"
-    _openssl("req", "-x509", "-new", "-newkey", "rsa:2048", "-nodes", "-days", "2",
-             "-keyout", key, "-out", cert, "-subj", f"/CN=geokv test {name}")  # fmt: skip
-    return cert, key
-
-
-def _signed(folder: Path, name: str, ca: tuple[Path, Path]) -> tuple[Path, Path]:
-    """A region certificate: it serves peers and subscribes to them, so both usages."""
-    key, csr, cert, ext = (folder / f"{name}.{s}" for s in ("key", "csr", "crt", "ext"))
-    ext.write_text(
-        "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth,clientAuth\n"
-    )
-    _openssl("req", "-new", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", csr,
-             "-subj", f"/CN={name}")  # fmt: skip
-    _openssl("x509", "-req", "-in", csr, "-CA", ca[0], "-CAkey", ca[1], "-CAcreateserial",
-             "-out", cert, "-days", "2", "-sha256", "-extfile", ext)  # fmt: skip
-    return cert, key
-
-
 @pytest.fixture(scope="module")
 def certs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    if shutil.which("openssl") is None:
-        pytest.fail("the openssl command line tool is needed to make test certificates")
-    folder = tmp_path_factory.mktemp("repl-tls")
-    ca = _ca(folder, "ca")
-    other = _ca(folder, "other-ca")
-    region_cert, region_key = _signed(folder, "region", ca)
-    stranger_cert, stranger_key = _signed(folder, "stranger", other)
-    return {
-        "ca": ca[0],
-        "cert": region_cert,
-        "key": region_key,
-        "stranger_cert": stranger_cert,
-        "stranger_key": stranger_key,
-    }
+    return make_certs(tmp_path_factory.mktemp("repl-tls"))
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ replication on, and the `geokv topology` CLI run as a process."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import time
@@ -48,20 +49,25 @@ class Regions:
         return redis.Redis(port=self.procs[rid].port)
 
     def digest(self, rid: str) -> bytes:
-        return self.client(rid).execute_command("GEOKV", "DIGEST")  # type: ignore[no-any-return]
+        return self.client(rid).execute_command("GEOKV", "DIGEST")  # type: ignore[no-any-return,no-untyped-call]
 
     def stop(self) -> None:
         for proc in self.procs.values():
             proc.stop()
 
 
-def cli(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+def cli(
+    *args: str, timeout: float = 60, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """The CLI with `env` added to an environment without the caller's GEOKV_TLS_*."""
+    base = {k: v for k, v in os.environ.items() if not k.startswith("GEOKV_TLS_")}
     return subprocess.run([sys.executable, "-m", "node", "topology", *args], cwd=ROOT,
-                          capture_output=True, text=True, timeout=timeout)  # fmt: skip
+                          capture_output=True, text=True, timeout=timeout,
+                          env={**base, **(env or {})})  # fmt: skip
 
 
-def cli_json(*args: str) -> Any:
-    done = cli(*args, "--json")
+def cli_json(*args: str, env: dict[str, str] | None = None) -> Any:
+    done = cli(*args, "--json", env=env)
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
 

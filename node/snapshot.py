@@ -20,7 +20,7 @@ from node.codec import BYTES, ELEM, FLOAT, INT, OBSERVED, STR, VV, PayloadError
 from node.crdt.base import Num, Observed
 from node.crdt.expiry import Entry
 from node.crdt.hashes import Field, HashValue
-from node.crdt.lists import Deck, Elem, ListValue
+from node.crdt.lists import Elem, ElemId, ListValue
 from node.crdt.sets import SetValue
 from node.crdt.strings import Counter, StrValue
 from node.crdt.zsets import FloatCounter, Member, ZsetValue
@@ -161,20 +161,16 @@ def write_list(out: bytearray, value: ListValue) -> None:
 
 
 def read_list(buf: bytes, pos: int) -> tuple[ListValue, int]:
-    value = ListValue()
+    elems: dict[ElemId, Elem] = {}
     count, pos = decode_varint(buf, pos)
-    order = []
     for _ in range(count):
         eid, pos = _r_elem(buf, pos)
         live = buf[pos] == 1
         data, pos = _r_bytes(buf, pos + 1)
         stamp, pos = _r_int(buf, pos)
         region, pos = _r_str(buf, pos)
-        value.elems[eid] = Elem(data, (stamp, region), live)
-        order.append(eid)
-    value.seq = Deck(order)
-    value.vis = Deck([eid for eid in order if value.elems[eid].live])
-    return value, pos
+        elems[eid] = Elem(data, (stamp, region), live)
+    return ListValue.restore(list(elems), elems), pos
 
 
 def write_zset(out: bytearray, value: ZsetValue) -> None:

@@ -9,10 +9,9 @@ it already collected). So local writes made while the snapshot travelled,
 which the peer had not seen, are kept (Ctrip's xredis-crdt lost them, #107),
 and deletes the peer made of what this region holds are applied.
 
-Types: strings (register + counter), sets, hashes, sorted sets and expiry
-registers merge exactly. Lists have no state join yet: a key holding one
-keeps the local list when there is one, else takes the peer's (a documented
-gap, docs/replication.md). Must not know gRPC or the binlog.
+Types: strings (register + counter), sets, hashes, sorted sets, lists and
+expiry registers merge exactly (as long as neither side collected tombstones
+the other still holds). Must not know gRPC or the binlog.
 """
 
 from __future__ import annotations
@@ -22,6 +21,7 @@ from typing import Any, TypeVar
 
 from node.crdt.expiry import Expiry
 from node.crdt.hashes import Field, HashValue
+from node.crdt.lists import HEAD, Elem, ElemId, ListValue, anchors, rga_order
 from node.crdt.sets import SetValue
 from node.crdt.strings import Counter, StrValue
 from node.crdt.zsets import FloatCounter, Member, ZsetValue
@@ -34,6 +34,12 @@ Ctx = dict[str, int]
 
 def seen(stamp: int, region: str, ctx: Ctx) -> bool:
     return stamp <= ctx.get(region, -1)
+
+
+def _or_new(value: T | None, kind: type[T]) -> T:
+    """Not `value or kind()`: a value holding only removed parts (tombstones a
+    merge must keep) has length 0."""
+    return kind() if value is None else value
 
 
 def join_slots(
@@ -87,7 +93,7 @@ def _join_register(a: StrValue, b: StrValue, lctx: Ctx, rctx: Ctx) -> tuple[byte
 
 
 def join_str(a: StrValue | None, b: StrValue | None, lctx: Ctx, rctx: Ctx) -> StrValue:
-    a, b = a or StrValue(), b or StrValue()
+    a, b = _or_new(a, StrValue), _or_new(b, StrValue)
     data, stamp, region = _join_register(a, b, lctx, rctx)
     out = StrValue(data, stamp, region)
     out.counter = _join_counter(a.counter, b.counter, lctx, rctx)
@@ -95,7 +101,7 @@ def join_str(a: StrValue | None, b: StrValue | None, lctx: Ctx, rctx: Ctx) -> St
 
 
 def join_set(a: SetValue | None, b: SetValue | None, lctx: Ctx, rctx: Ctx) -> SetValue:
-    a, b = a or SetValue(), b or SetValue()
+    a, b = _or_new(a, SetValue), _or_new(b, SetValue)
     out = SetValue()
     for member in a.members.keys() | b.members.keys():
         dots = join_slots(a.members.get(member, {}), b.members.get(member, {}), int, lctx, rctx)
@@ -106,7 +112,7 @@ def join_set(a: SetValue | None, b: SetValue | None, lctx: Ctx, rctx: Ctx) -> Se
 
 
 def join_hash(a: HashValue | None, b: HashValue | None, lctx: Ctx, rctx: Ctx) -> HashValue:
-    a, b = a or HashValue(), b or HashValue()
+    a, b = _or_new(a, HashValue), _or_new(b, HashValue)
     out = HashValue()
     mine = {**a.gone, **a.fields}
     theirs = {**b.gone, **b.fields}
@@ -122,7 +128,7 @@ def join_hash(a: HashValue | None, b: HashValue | None, lctx: Ctx, rctx: Ctx) ->
 
 
 def join_zset(a: ZsetValue | None, b: ZsetValue | None, lctx: Ctx, rctx: Ctx) -> ZsetValue:
-    a, b = a or ZsetValue(), b or ZsetValue()
+    a, b = _or_new(a, ZsetValue), _or_new(b, ZsetValue)
     out = ZsetValue()
     for name in a.members.keys() | b.members.keys():
         ma, mb = a.members.get(name) or Member(), b.members.get(name) or Member()
@@ -135,10 +141,48 @@ def join_zset(a: ZsetValue | None, b: ZsetValue | None, lctx: Ctx, rctx: Ctx) ->
 
 
 def join_expiry(a: Expiry | None, b: Expiry | None, lctx: Ctx, rctx: Ctx) -> Expiry | None:
-    a, b = a or Expiry(), b or Expiry()
+    a, b = _or_new(a, Expiry), _or_new(b, Expiry)
     out = Expiry()
     out.entries = join_slots(a.entries, b.entries, lambda e: e[0], lctx, rctx)
     return out if out.entries else None
+
+
+def join_list(a: ListValue | None, b: ListValue | None, lctx: Ctx, rctx: Ctx) -> ListValue:
+    """The union of both sides' elements in RGA order: each element after its anchor
+    (read back from either side's order), removed when either side removed it."""
+    a, b = _or_new(a, ListValue), _or_new(b, ListValue)
+    anchored = anchors(a.seq)
+    for eid, anchor in anchors(b.seq).items():
+        mine = anchored.setdefault(eid, anchor)
+        if mine != anchor:
+            anchored[eid] = _true_anchor(mine, anchor, a, b, lctx, rctx)
+    elems: dict[ElemId, Elem] = {}
+    for eid in a.elems.keys() & b.elems.keys():
+        ea, eb = a.elems[eid], b.elems[eid]
+        newer = ea if ea.vdot >= eb.vdot else eb  # LSET is LWW
+        elems[eid] = Elem(newer.data, newer.vdot, ea.live and eb.live)
+    for held, other, ctx in ((a, b, rctx), (b, a, lctx)):
+        for eid in held.elems.keys() - other.elems.keys():
+            elem = held.elems[eid]
+            # The other side had seen the insert and no longer holds it: it
+            # removed it, then collected the tombstone.
+            elems[eid] = Elem(elem.data, elem.vdot, elem.live and not seen(eid[0], eid[1], ctx))
+    return ListValue.restore(rga_order(anchored), elems)
+
+
+def _true_anchor(x: ElemId, y: ElemId, a: ListValue, b: ListValue, lctx: Ctx, rctx: Ctx) -> ElemId:
+    """An element's anchor read as `x` from `a` and as `y` from `b`.
+
+    They differ only when a side collected the true anchor (it then reads an
+    earlier element). Both sides hold the element, so both had seen its anchor:
+    the true one is the one the other side saw and no longer holds. When that
+    fits both, both collected tombstones: any fixed choice converges.
+    """
+    x_fits = x != HEAD and x not in b.elems and seen(x[0], x[1], rctx)
+    y_fits = y != HEAD and y not in a.elems and seen(y[0], y[1], lctx)
+    if x_fits != y_fits:
+        return x if x_fits else y
+    return max(x, y)
 
 
 JOINS: dict[type, Callable[[Any, Any, Ctx, Ctx], Value]] = {
@@ -146,6 +190,7 @@ JOINS: dict[type, Callable[[Any, Any, Ctx, Ctx], Value]] = {
     SetValue: join_set,
     HashValue: join_hash,
     ZsetValue: join_zset,
+    ListValue: join_list,
 }
 
 
@@ -155,15 +200,11 @@ def merge_key(ks: Keyspace, remote: Keyspace, key: bytes, lctx: Ctx, rctx: Ctx) 
     theirs = {type(v): v for v, _ in remote.values_of(key)}
     pool: dict[bytes, Value] = {}
     for cls in mine.keys() | theirs.keys():
-        join = JOINS.get(cls)
-        if join is not None:
-            value = join(mine.get(cls), theirs.get(cls), lctx, rctx)
-        else:  # no state join for this type yet: the local value, else the peer's
-            value = mine.get(cls) or theirs[cls]
+        value = JOINS[cls](mine.get(cls), theirs.get(cls), lctx, rctx)
         if not _empty(value):
             pool[value.TYPE] = value
-        if isinstance(value, HashValue) and value.gone:
-            ks.compactable.add(key)  # its removed counter fields are tombstones too
+        if _keeps_removed(value):
+            ks.compactable.add(key)
     ks.data.pop(key, None)
     ks.others.pop(key, None)
     if pool:
@@ -188,7 +229,17 @@ def _empty(value: Value) -> bool:
         return not value.fields and not value.gone
     if isinstance(value, ZsetValue):
         return not value.members
+    if isinstance(value, ListValue):
+        return not value.elems
     return False
+
+
+def _keeps_removed(value: Value) -> bool:
+    """Removed parts `Keyspace.collect` drops: hash fields kept for their counter
+    baselines, list elements kept as anchors."""
+    if isinstance(value, HashValue):
+        return bool(value.gone)
+    return isinstance(value, ListValue) and len(value.seq) > len(value.vis)
 
 
 def merge_keyspace(ks: Keyspace, remote: Keyspace) -> int:

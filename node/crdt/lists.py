@@ -18,6 +18,9 @@ Owns the state of one list key and its merge rules:
 - LSET writes an element's value as an LWW register; a removed element stays
   removed (its id was observed by the remove, so the set was too, or it is
   concurrent and loses).
+The anchors need no storing: an element's anchor is the nearest element before
+it with a smaller id (`anchors`), so two replicas' states join by rebuilding
+the order of the union (`rga_order`).
 Must not know commands, keys, clocks or I/O.
 """
 
@@ -129,6 +132,15 @@ class ListValue:
         self.elems: dict[ElemId, Elem] = {}
         self.seq: Deck[ElemId] = Deck()
         self.vis: Deck[ElemId] = Deck()
+
+    @classmethod
+    def restore(cls, order: list[ElemId], elems: dict[ElemId, Elem]) -> ListValue:
+        """A list from every element's state and their order, removed ones included."""
+        value = cls()
+        value.elems = elems
+        value.seq = Deck(order)
+        value.vis = Deck([eid for eid in order if elems[eid].live])
+        return value
 
     # -- merges ------------------------------------------------------------------
 
@@ -271,3 +283,40 @@ class ListValue:
     def encoding(self) -> bytes:
         # Redis 7.0 always answers quicklist for lists (listpack lists came in 7.2).
         return b"quicklist"
+
+
+# -- reading the insert structure back from an order (the state join) -----------------
+
+
+def anchors(order: Iterable[ElemId]) -> dict[ElemId, ElemId]:
+    """Each element's anchor (the element it was inserted after), from the order alone.
+
+    `_integrate` puts an element after its anchor past larger ids only, and the
+    anchor's id is smaller: so the anchor is the nearest element before it with
+    a smaller id, HEAD when there is none. A list that collected its tombstones
+    answers the nearest one it still holds.
+    """
+    out: dict[ElemId, ElemId] = {}
+    smaller: list[ElemId] = []  # ids increasing: the candidates for what comes next
+    for eid in order:
+        while smaller and smaller[-1] > eid:
+            smaller.pop()
+        out[eid] = smaller[-1] if smaller else HEAD
+        smaller.append(eid)
+    return out
+
+
+def rga_order(anchored: dict[ElemId, ElemId]) -> list[ElemId]:
+    """The order `_integrate` gives these elements, whatever order they arrived in:
+    each right after its anchor, elements with the same anchor newest first,
+    each followed by the elements inserted after it (a depth-first walk)."""
+    after: dict[ElemId, list[ElemId]] = {}
+    for eid, anchor in anchored.items():
+        after.setdefault(anchor, []).append(eid)
+    out: list[ElemId] = []
+    todo = sorted(after.get(HEAD, ()))  # the newest last: popped first
+    while todo:
+        eid = todo.pop()
+        out.append(eid)
+        todo += sorted(after.get(eid, ()))
+    return out

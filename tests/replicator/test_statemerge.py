@@ -1,15 +1,19 @@
 """Full-sync merges: joining a peer's snapshot into a region's live keyspace gives
 the state of applying every record either side had, even when the region kept
 writing after the peer's snapshot was taken (those local writes survive: the
-data loss of xredis-crdt #107), with deletes and removes on both sides."""
+data loss of xredis-crdt #107), with deletes and removes on both sides.
+Lists' metadata-level join properties: test_statemerge_lists.py."""
 
 from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from node.clock import ManualClock
+from node.dispatch import dispatch
 from node.keyspace import Keyspace
 from node.snapshot import encode_keyspace, load
 from replicator.statemerge import merge_keyspace
@@ -18,6 +22,9 @@ from tests.replicator.test_applier import REGIONS, Region, digest_of, play
 KEYS = [b"a", b"b", b"n"]
 NAMES = st.sampled_from([b"x", b"y", b"z"])
 NUM = st.integers(-50, 50).map(lambda n: b"%d" % n)
+INDEX = st.integers(-2, 2).map(lambda n: b"%d" % n)
+SIDE = st.sampled_from([b"BEFORE", b"AFTER"])
+END = st.sampled_from([b"LEFT", b"RIGHT"])
 COMMANDS = st.one_of(
     st.tuples(st.just(b"SET"), st.sampled_from(KEYS), st.binary(max_size=3)),
     st.tuples(st.just(b"INCRBY"), st.sampled_from(KEYS), NUM),
@@ -30,6 +37,13 @@ COMMANDS = st.one_of(
     st.tuples(st.just(b"ZADD"), st.sampled_from(KEYS), NUM, NAMES),
     st.tuples(st.just(b"ZINCRBY"), st.sampled_from(KEYS), NUM, NAMES),
     st.tuples(st.just(b"ZREM"), st.sampled_from(KEYS), NAMES),
+    st.tuples(st.sampled_from([b"LPUSH", b"RPUSH"]), st.sampled_from(KEYS), NAMES, NAMES),
+    st.tuples(st.sampled_from([b"LPOP", b"RPOP"]), st.sampled_from(KEYS)),
+    st.tuples(st.just(b"LINSERT"), st.sampled_from(KEYS), SIDE, NAMES, NAMES),
+    st.tuples(st.just(b"LSET"), st.sampled_from(KEYS), INDEX, NAMES),
+    st.tuples(st.just(b"LREM"), st.sampled_from(KEYS), INDEX, NAMES),
+    st.tuples(st.just(b"LTRIM"), st.sampled_from(KEYS), INDEX, INDEX),
+    st.tuples(st.just(b"LMOVE"), st.sampled_from(KEYS), st.sampled_from(KEYS), END, END),
     st.tuples(st.just(b"FLUSHALL")),
 )
 STEPS = st.lists(
@@ -72,3 +86,36 @@ def test_merging_a_peers_snapshot_equals_applying_both_sides_records(
     receiver.run((b"SET", b"a", b"after"))
     reference.node.apply_remote(receiver.sink.records[-1])
     assert digest_of(receiver.node, clock) == digest_of(reference.node, clock)
+
+
+@pytest.mark.parametrize(
+    ("incr", "remove", "read", "expected"),
+    [
+        ((b"HINCRBY", b"h", b"f", b"%d"), (b"HDEL", b"h", b"f"), (b"HGET", b"h", b"f"), b"1"),
+        ((b"ZINCRBY", b"h", b"%d", b"f"), (b"ZREM", b"h", b"f"), (b"ZSCORE", b"h", b"f"), 1.0),
+    ],
+)
+def test_a_collection_holding_only_removed_counters_keeps_them_through_a_merge(
+    incr: tuple[bytes, ...], remove: tuple[bytes, ...], read: tuple[bytes, ...], expected: object
+) -> None:
+    # eu removes the only member (both regions' increments observed: 5 + 3) while
+    # us adds 1 more: the member is back with 1, not 4. eu's hash or sorted set
+    # has length 0 then, yet its counter baselines are what the remove observed.
+    clock = ManualClock()
+    eu, us = Region("eu", clock), Region("us", clock)
+
+    def bump(region: Region, by: int) -> None:
+        clock.advance(5)
+        region.run(tuple(part.replace(b"%d", b"%d" % by) for part in incr))
+
+    bump(eu, 5)
+    bump(us, 3)
+    eu.pull(us)
+    us.pull(eu)
+    clock.advance(5)
+    eu.run(remove)
+    bump(us, 1)
+    remote = Keyspace("us")
+    load(remote, encode_keyspace(us.node.keyspace))
+    merge_keyspace(eu.node.keyspace, remote)
+    assert dispatch(eu.node, eu.client, list(read)) == expected

@@ -14,15 +14,17 @@ Must not know what payloads mean, nor the node or the replicator.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import heapq
 import itertools
 import logging
+import queue
+import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Literal
+from typing import Any, Literal, TypeVar
 
 from binlog.errors import BinlogError, WriteFailed
 from binlog.format import SEGMENT_HEADER_SIZE, LogRecord, encode_record
@@ -42,6 +44,57 @@ from binlog.snapshot import Snapshot, encode_snapshot
 log = logging.getLogger("binlog")
 
 Policy = Literal["always", "everysec", "no"]
+T = TypeVar("T")
+_Job = tuple[asyncio.AbstractEventLoop, Callable[[], Any], Callable[[Any], None]]
+
+
+class _Thread:
+    """The binlog thread: runs jobs in order and hands each outcome (a value or the
+    exception it raised) to a callback on the job's loop.
+
+    A plain queue and one `call_soon_threadsafe` per job: an executor future
+    chained to an asyncio future costs several loop callbacks and thread
+    handoffs per job, paid once per group commit on the hot path.
+    """
+
+    def __init__(self) -> None:
+        self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._run, name="binlog", daemon=True)
+        self._thread.start()
+
+    def submit(
+        self, loop: asyncio.AbstractEventLoop, job: Callable[[], T], done: Callable[[Any], None]
+    ) -> None:
+        self._jobs.put((loop, job, done))
+
+    def call(self, loop: asyncio.AbstractEventLoop, job: Callable[[], T]) -> asyncio.Future[T]:
+        """Run `job` on the thread, after the jobs before it; resolves with its outcome."""
+        fut: asyncio.Future[T] = loop.create_future()
+
+        def done(outcome: Any) -> None:
+            if fut.done():
+                return
+            if isinstance(outcome, BaseException):
+                fut.set_exception(outcome)
+            else:
+                fut.set_result(outcome)
+
+        self.submit(loop, job, done)
+        return fut
+
+    def stop(self) -> None:
+        self._jobs.put(None)
+        self._thread.join()
+
+    def _run(self) -> None:
+        while (item := self._jobs.get()) is not None:
+            loop, job, done = item
+            try:
+                outcome = job()
+            except BaseException as exc:  # handed to the loop, which owns the error
+                outcome = exc
+            with contextlib.suppress(RuntimeError):  # a closed loop: nobody waits any more
+                loop.call_soon_threadsafe(done, outcome)
 
 
 @dataclass(slots=True, frozen=True)
@@ -79,7 +132,7 @@ class Binlog:
         self.options = options
         self.recovery = recovery
         self._wall = wall
-        self._executor = ThreadPoolExecutor(1, thread_name_prefix="binlog")
+        self._thread = _Thread()
         # Thread-owned: only the binlog thread replaces these (never mutates in place).
         self._manifest: Manifest = recovery.manifest
         self._file: AppendFile = fs.open_append(recovery.manifest.segments[-1].name)
@@ -95,6 +148,9 @@ class Binlog:
         self._waiters: list[tuple[int, int, asyncio.Future[None]]] = []
         self._ids = itertools.count()
         self._tailers: list[asyncio.Future[None]] = []
+        # Called on the loop whenever `view` or `error` changes (the server releases
+        # replies held for an fsync from here: cheaper than a future per batch).
+        self.on_publish: Callable[[], None] | None = None
         self._timer: asyncio.TimerHandle | None = None
         self._retry_timer: asyncio.TimerHandle | None = None
         self._snapshotting = False
@@ -226,12 +282,12 @@ class Binlog:
         self._busy = True
         end = self._end
         job = partial(self._t_write, data, sync, repair_from, dict(self._vv), end)
-        fut = self._bind().run_in_executor(self._executor, job)
-        fut.add_done_callback(partial(self._job_done, data, end))
+        self._thread.submit(self._bind(), job, partial(self._job_done, data, end))
 
-    def _job_done(self, data: bytes, end: int, fut: asyncio.Future[_Done]) -> None:
+    def _job_done(self, data: bytes, end: int, done: _Done | BaseException) -> None:
         self._busy = False
-        done = fut.result()
+        if isinstance(done, BaseException):
+            raise done  # a bug, not a disk error (those come back in `done.error`)
         if done.error is not None:
             if not self._closed:
                 self._fail(done.error, data, written=done.written)
@@ -288,6 +344,8 @@ class Binlog:
         for fut in tailers:
             if not fut.done():
                 fut.set_result(None)
+        if self.on_publish is not None:
+            self.on_publish()
 
     async def write_snapshot(self, payload: bytes, vv: dict[str, int], position: int) -> None:
         """Persist a snapshot of the state after every record before `position` (a value
@@ -303,7 +361,7 @@ class Binlog:
             data = encode_snapshot(Snapshot(payload, dict(vv), position))
             name = snapshot_name(position)
             await asyncio.to_thread(write_atomically, self.fs, name, data)
-            await loop.run_in_executor(self._executor, self._t_install_snapshot, name, position)
+            await self._thread.call(loop, partial(self._t_install_snapshot, name, position))
             self._status.update(last_snapshot_ok=True, last_snapshot_time=self._wall())
         except BaseException:
             self._status["last_snapshot_ok"] = False
@@ -326,8 +384,8 @@ class Binlog:
         for handle in (self._timer, self._retry_timer):
             if handle is not None:
                 handle.cancel()
-        await loop.run_in_executor(self._executor, self._file.close)
-        self._executor.shutdown(wait=True)
+        await self._thread.call(loop, self._file.close)
+        self._thread.stop()
         self._publish()
 
     def stats(self) -> dict[str, int | float | str]:

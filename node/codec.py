@@ -12,6 +12,7 @@ from __future__ import annotations
 import struct
 from collections.abc import Callable
 from decimal import Decimal
+from operator import attrgetter
 from typing import Any, Final
 
 from binlog.format import decode_varint, encode_varint
@@ -217,16 +218,30 @@ WITH_SEEN: Final[dict[type, tuple[int, tuple[tuple[str, tuple[Writer, Reader]], 
 _BY_TAG = {tag: (cls, fields) for cls, (tag, fields) in [*SCHEMAS.items(), *WITH_SEEN.items()]}
 
 
+_Encoder = tuple[int, Callable[[Any], tuple[Any, ...]], tuple[Writer, ...]]
+
+
+def _encoder(tag: int, fields: tuple[tuple[str, tuple[Writer, Reader]], ...]) -> _Encoder:
+    # One attrgetter call reads every field (encoding runs once per write); given
+    # two names or more it returns a tuple, and every op has at least two fields.
+    assert len(fields) >= 2, fields
+    return tag, attrgetter(*(name for name, _ in fields)), tuple(w for _, (w, _) in fields)
+
+
+_ENCODERS: Final = {cls: _encoder(*schema) for cls, schema in SCHEMAS.items()}
+_ENCODERS_SEEN: Final = {cls: _encoder(*schema) for cls, schema in WITH_SEEN.items()}
+
+
 def encode_ops(ops: tuple[Op, ...]) -> bytes:
     out = bytearray((PAYLOAD_VERSION,))
     _w_uint(out, len(ops))
     for op in ops:
-        tag, fields = SCHEMAS[type(op)]
+        tag, get, writers = _ENCODERS[type(op)]
         if getattr(op, "seen", None):
-            tag, fields = WITH_SEEN[type(op)]
+            tag, get, writers = _ENCODERS_SEEN[type(op)]
         out.append(tag)
-        for name, (write, _) in fields:
-            write(out, getattr(op, name))
+        for write, value in zip(writers, get(op), strict=True):
+            write(out, value)
     return bytes(out)
 
 

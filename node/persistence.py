@@ -4,7 +4,8 @@ Owns the effect sink that turns each committed record into a binlog record,
 recovery of the keyspace at start (snapshot, then the records after it),
 what a reply must wait for under `appendfsync always`, snapshots taken while
 writes continue, and the orderly close at shutdown. Must not know sockets,
-sessions or replies: the server asks `ack()` what to wait for.
+sessions or replies: the server asks `hold_until()` what to wait for and
+learns from `on_durable` when it is there.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import logging
 import os
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import replace
 
 from binlog import (
@@ -90,8 +92,7 @@ class Persistence:
         self._snapshot_base = 0 if snapshot is None else snapshot.position
         self._snapshot_task: asyncio.Task[None] | None = None
         self.snapshot_keys = 0
-        self._ack_position = -1
-        self._ack: asyncio.Future[None] | None = None
+        self._forced = -1
         self._opened_policy = binlog.options.fsync
         self._last_forced_sync = 0.0
         node.config.on_change(self._config_changed)
@@ -187,19 +188,33 @@ class Persistence:
 
     # -- acknowledgements ---------------------------------------------------------------
 
-    def ack(self) -> asyncio.Future[None] | None:
-        """What replies to writes made so far must wait for: under `always`, the fsync
-        of every record appended; None when they may go at once."""
+    def hold_until(self) -> int:
+        """The log position replies to writes made so far must wait for: under
+        `always`, the fsync of every record appended; 0 when they may go at once."""
         if self.node.config["appendfsync"] != "always":
-            return None
+            return 0
         position = self.position
         if position <= self.log.view.synced:
-            return None
-        # One future per batch, shared by every connection waiting on it.
-        if position != self._ack_position or self._ack is None:
-            self._ack_position = position
-            self._ack = self.log.durable(position)
-        return self._ack
+            return 0
+        if self._opened_policy != "always" and position != self._forced:
+            # CONFIG SET appendfsync always on a log opened with another policy:
+            # nothing else would fsync before the next second.
+            self._forced = position
+            self.log.durable(position).add_done_callback(_ignore_failure)
+        return position
+
+    @property
+    def synced(self) -> int:
+        return self.log.view.synced
+
+    @property
+    def failed(self) -> bool:
+        """The disk refused a write: what waits beyond `synced` may never be written."""
+        return self.log.error is not None
+
+    def on_durable(self, callback: Callable[[], None]) -> None:
+        """Call `callback` whenever `synced` advances or the disk fails."""
+        self.log.on_publish = callback
 
     # -- periodic work ------------------------------------------------------------------
 

@@ -78,8 +78,8 @@ class RespProtocol(asyncio.Protocol):
         self.session: Session | None = None
         self._soft_since = 0.0
         # Replies waiting for their records' fsync (appendfsync always), in order:
-        # (what to wait for, bytes, close after sending).
-        self._held: deque[tuple[asyncio.Future[None] | None, bytes, bool]] = deque()
+        # (log position to wait for, 0 for none; bytes; close after sending).
+        self._held: deque[tuple[int, bytes, bool]] = deque()
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         # uvloop's transports implement asyncio.Transport without subclassing it.
@@ -119,11 +119,11 @@ class RespProtocol(asyncio.Protocol):
         persistence = self.server.persistence
         before = persistence.position if persistence is not None else 0
         out = session.receive(data)
-        ack = None
+        wait = 0
         if persistence is not None and persistence.position != before:
-            ack = persistence.ack()
-        if ack is not None or self._held:
-            self._hold(ack, out, client.close_after_reply)
+            wait = persistence.hold_until()
+        if wait or self._held:
+            self._hold(wait, out, client.close_after_reply)
             return
         if out:
             transport.write(out)
@@ -131,28 +131,20 @@ class RespProtocol(asyncio.Protocol):
         if client.close_after_reply:
             transport.close()
 
-    def _hold(self, ack: asyncio.Future[None] | None, out: bytes, close: bool) -> None:
-        self._held.append((ack, out, close))
-        if len(self._held) == 1:
-            self._release()
+    def _hold(self, wait: int, out: bytes, close: bool) -> None:
+        self._held.append((wait, out, close))
+        if wait:
+            self.server.await_durable(wait, self)
+        else:
+            self.release(self.server.synced())
 
-    def _release(self, _: object = None) -> None:
-        """Send held replies in order, each once what it waits for is durable."""
+    def release(self, synced: int) -> None:
+        """Send held replies in order, up to the first that waits beyond `synced`."""
         held, transport = self._held, self.transport
-        while held:
-            ack, out, close = held[0]
-            if ack is not None and not ack.done():
-                ack.add_done_callback(self._release)
-                return
-            held.popleft()
+        while held and held[0][0] <= synced:
+            _, out, close = held.popleft()
             if transport is None or transport.is_closing():
                 held.clear()
-                return
-            if ack is not None and (ack.cancelled() or ack.exception() is not None):
-                # Never acknowledge what was not written: drop the replies and close.
-                log.warning("closing client: its writes could not be made durable")
-                held.clear()
-                transport.close()
                 return
             if out:
                 transport.write(out)
@@ -162,11 +154,18 @@ class RespProtocol(asyncio.Protocol):
                 transport.close()
                 return
 
+    def abandon(self) -> None:
+        """Never acknowledge what was not written: drop the held replies and close."""
+        if self._held and self.transport is not None and not self.transport.is_closing():
+            log.warning("closing client: its writes could not be made durable")
+            self.transport.close()
+        self._held.clear()
+
     def _push(self, data: bytes) -> None:
         if self.transport is None or self.transport.is_closing():
             return
         if self._held:
-            self._hold(None, data, False)  # keeps its place behind held replies
+            self._hold(0, data, False)  # keeps its place behind held replies
             return
         self.server.node.stats.net_output_bytes += len(data)
         self.transport.write(data)
@@ -232,8 +231,32 @@ class Server:
         self.listeners: list[asyncio.AbstractServer] = []
         self._stopping = asyncio.Event()
         self._cron_task: asyncio.Task[None] | None = None
+        # Connections holding replies for an fsync, by the position they wait for:
+        # positions only grow, so this is in position order.
+        self._awaiting: deque[tuple[int, RespProtocol]] = deque()
+        if persistence is not None:
+            persistence.on_durable(self._durable)
         node.request_shutdown = self.shutdown
         node.config.on_change(self._config_changed)
+
+    def synced(self) -> int:
+        return self.persistence.synced if self.persistence is not None else 0
+
+    def await_durable(self, position: int, proto: RespProtocol) -> None:
+        self._awaiting.append((position, proto))
+        if self.persistence is not None and self.persistence.failed:
+            self._durable()
+
+    def _durable(self) -> None:
+        """The log's fsync moved on (or the disk failed): release what it covers."""
+        persistence, awaiting = self.persistence, self._awaiting
+        assert persistence is not None
+        synced = persistence.synced
+        while awaiting and awaiting[0][0] <= synced:
+            awaiting.popleft()[1].release(synced)
+        if persistence.failed:
+            while awaiting:
+                awaiting.popleft()[1].abandon()
 
     def _config_changed(self, name: str, value: object) -> None:
         # CONFIG SET of the request limits applies to connected clients too, as in Redis.

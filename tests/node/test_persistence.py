@@ -53,9 +53,9 @@ def open_node(
 
 
 async def acked(p: Persistence) -> None:
-    ack = p.ack()
-    if ack is not None:
-        await ack
+    position = p.hold_until()
+    if position:
+        await p.log.durable(position)
 
 
 def full_state(ks: Keyspace) -> tuple[Any, ...]:
@@ -286,10 +286,10 @@ def test_a_failing_disk_refuses_writes_keeps_reads_and_recovers() -> None:
         dispatch(node, queued, [b"INCR", b"n"])
         fs.fail_writes = True
         dispatch(node, client, [b"SET", b"b", b"2"])
-        ack = p.ack()
-        assert ack is not None
+        position = p.hold_until()
+        assert position > p.synced
         try:
-            await ack
+            await p.log.durable(position)
             raise AssertionError("a write the disk refused was acknowledged")
         except Exception as exc:
             assert type(exc).__name__ == "WriteFailed"
@@ -394,7 +394,7 @@ def test_a_power_cut_under_everysec_loses_at_most_about_a_second() -> None:
         i = 0
         while loop.time() - start < 2.5 and i < 100_000:
             assert dispatch(node, client, [b"SET", b"k%d" % i, b"v"]) == OK
-            assert p.ack() is None, "everysec replies at once"
+            assert p.hold_until() == 0, "everysec replies at once"
             acked.append((b"k%d" % i, loop.time()))
             i += 1
             await asyncio.sleep(0.002)

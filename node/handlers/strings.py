@@ -178,6 +178,9 @@ def _set(
 
 @command("set")
 def set_(node: Node, client: Client, argv: list[bytes]) -> Any:
+    if len(argv) == 3:  # the common SET key value: no options to parse or check
+        replace(node, argv[1], argv[2], NO_TTL, node.lookup(argv[1]))
+        return OK
     opts = _parse_options(argv, is_set=True)
     expire_at = KEEP_TTL if opts.keepttl else NO_TTL
     if opts.unit:

@@ -103,12 +103,20 @@ def encode_vv(vv: dict[str, int]) -> bytes:
 
 
 def decode_vv(buf: bytes | memoryview, pos: int) -> tuple[dict[str, int], int]:
+    pairs, pos = _decode_pairs(buf, pos)
+    return dict(pairs), pos
+
+
+def _decode_pairs(buf: bytes | memoryview, pos: int) -> tuple[tuple[tuple[str, int], ...], int]:
     count, pos = decode_varint(buf, pos)
-    vv: dict[str, int] = {}
+    if not count:
+        return (), pos
+    pairs = []
     for _ in range(count):
         origin, pos = _decode_str(buf, pos)
-        vv[origin], pos = decode_varint(buf, pos)
-    return vv, pos
+        seq, pos = decode_varint(buf, pos)
+        pairs.append((origin, seq))
+    return tuple(pairs), pos
 
 
 def _decode_str(buf: bytes | memoryview, pos: int) -> tuple[str, int]:
@@ -116,7 +124,7 @@ def _decode_str(buf: bytes | memoryview, pos: int) -> tuple[str, int]:
     end = pos + size
     if end > len(buf):
         raise ValueError("string runs past the end of the body")
-    return bytes(buf[pos:end]).decode(), end
+    return str(buf[pos:end], "utf-8"), end
 
 
 def encode_record(rec: LogRecord) -> bytes:
@@ -136,31 +144,32 @@ def encode_record(rec: LogRecord) -> bytes:
     return head + struct.pack("<H", crc32c(head) & 0xFFFF) + body
 
 
-@dataclass(slots=True, frozen=True)
-class FrameHeader:
-    version: int
-    body_len: int
-    body_crc: int
-
-
-def parse_header(buf: bytes | memoryview, pos: int) -> FrameHeader | None:
-    """The frame header at `pos`, or None when its own check fails (garbage)."""
-    version, body_len, body_crc, check = FRAME_HEADER.unpack_from(buf, pos)
-    if crc32c(bytes(buf[pos : pos + 9])) & 0xFFFF != check:
-        return None
-    return FrameHeader(version, body_len, body_crc)
-
-
-def decode_body(body: bytes | memoryview) -> LogRecord:
-    """The record in a body whose CRC already matched; ValueError if malformed."""
+def frame_key(buf: bytes, start: int) -> tuple[str, int]:
+    """The origin and seq of the body at `start` (its CRC already matched), decoding
+    nothing else: for readers that pass most records on or over; ValueError if malformed."""
     try:
-        origin, pos = _decode_str(body, 0)
-        seq, pos = decode_varint(body, pos)
-        (hlc,) = _U64.unpack_from(body, pos)
-        deps, pos = decode_vv(body, pos + 8)
+        origin, pos = _decode_str(buf, start)
+        return origin, decode_varint(buf, pos)[0]
+    except (IndexError, UnicodeDecodeError) as exc:
+        raise ValueError(f"malformed record body: {exc}") from exc
+
+
+Fields = tuple[str, int, int, tuple[tuple[str, int], ...], bytes]
+
+
+def decode_fields(buf: bytes, start: int, end: int) -> Fields:
+    """origin, seq, hlc, deps (as (origin, seq) pairs) and payload of the body at
+    buf[start:end] (its CRC already matched); ValueError if malformed."""
+    try:
+        origin, pos = _decode_str(buf, start)
+        seq, pos = decode_varint(buf, pos)
+        (hlc,) = _U64.unpack_from(buf, pos)
+        deps, pos = _decode_pairs(buf, pos + 8)
     except (IndexError, struct.error, UnicodeDecodeError) as exc:
         raise ValueError(f"malformed record body: {exc}") from exc
-    return LogRecord(origin, seq, hlc, bytes(body[pos:]), deps)
+    if pos > end:
+        raise ValueError("malformed record body: its fields run past its end")
+    return origin, seq, hlc, deps, buf[pos:end]
 
 
 def encode_segment_header(base: int) -> bytes:
@@ -187,8 +196,9 @@ class BadFrame:
     torn: bool
 
 
-def read_frame(buf: bytes, off: int) -> tuple[LogRecord, int] | BadFrame:
-    """The record at `off` and the offset after it, or why there is none.
+def check_frame(buf: bytes, off: int) -> int | BadFrame:
+    """The offset after the intact frame at `off` (both checksums match, the body
+    is not decoded), or why there is none.
 
     A frame is "torn" (an interrupted append) when it is cut short by the end
     of the buffer, when it is the very last frame and its body checksum fails
@@ -198,22 +208,43 @@ def read_frame(buf: bytes, off: int) -> tuple[LogRecord, int] | BadFrame:
     size = len(buf)
     if size - off < HEADER_SIZE:
         return BadFrame("incomplete frame header", torn=True)
-    header = parse_header(buf, off)
-    if header is None:
+    version, body_len, body_crc, check = FRAME_HEADER.unpack_from(buf, off)
+    if crc32c(buf[off : off + 9]) & 0xFFFF != check:
         zeros = buf.count(0, off) == size - off
         return BadFrame("frame header checksum mismatch", torn=zeros)
-    if header.version != FORMAT_VERSION:
-        return BadFrame(f"unsupported record format version {header.version}", torn=False)
-    if header.body_len > MAX_BODY:
-        return BadFrame(f"implausible record length {header.body_len}", torn=False)
-    end = off + HEADER_SIZE + header.body_len
+    if version != FORMAT_VERSION:
+        return BadFrame(f"unsupported record format version {version}", torn=False)
+    if body_len > MAX_BODY:
+        return BadFrame(f"implausible record length {body_len}", torn=False)
+    end: int = off + HEADER_SIZE + body_len
     if end > size:
         return BadFrame("record runs past the end of the file", torn=True)
-    body = memoryview(buf)[off + HEADER_SIZE : end]
-    if crc32c(body) != header.body_crc:
+    # Slices of bytes, not memoryviews: a view costs more than copying a record.
+    if crc32c(buf[off + HEADER_SIZE : end]) != body_crc:
         return BadFrame("record checksum mismatch", torn=end == size)
+    return end
+
+
+def read_frame(buf: bytes, off: int) -> tuple[LogRecord, int] | BadFrame:
+    """The record at `off` and the offset after it, or why there is none (check_frame)."""
+    end = check_frame(buf, off)
+    if isinstance(end, BadFrame):
+        return end
     try:
-        return decode_body(body), end
+        origin, seq, hlc, deps, payload = decode_fields(buf, off + HEADER_SIZE, end)
+    except ValueError as exc:
+        return BadFrame(str(exc), torn=False)
+    return LogRecord(origin, seq, hlc, payload, dict(deps)), end
+
+
+def scan_frame(buf: bytes, off: int) -> tuple[tuple[str, int], int] | BadFrame:
+    """(origin, seq) of the intact frame at `off` and the offset after it, or why
+    there is none (check_frame): for readers that pass frames on undecoded."""
+    end = check_frame(buf, off)
+    if isinstance(end, BadFrame):
+        return end
+    try:
+        return frame_key(buf, off + HEADER_SIZE), end
     except ValueError as exc:
         return BadFrame(str(exc), torn=False)
 

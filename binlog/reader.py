@@ -11,15 +11,33 @@ to a full sync. Must not know what payloads mean.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import dataclass
+from typing import TypeVar
 
 from binlog.errors import CorruptLog, HistoryCompacted
-from binlog.format import SEGMENT_HEADER_SIZE, BadFrame, read_frame
+from binlog.format import SEGMENT_HEADER_SIZE, BadFrame, read_frame, scan_frame
 from binlog.manifest import SegmentInfo
 from binlog.recovery import Entry
 from binlog.writer import Binlog, View
 
 CHUNK = 1 << 20
+
+T = TypeVar("T")
+# What a cursor makes of the frame at an offset: (value, offset after it) or why not.
+Step = Callable[[bytes, int], "tuple[T, int] | BadFrame"]
+
+
+@dataclass(slots=True, frozen=True)
+class Frames:
+    """Intact frames exactly as the log holds them (checksums verified, bodies not
+    decoded): `data` is the log from `position` on; frame i is `data[ends[i-1]:ends[i]]`
+    (from 0 for the first) and holds origin `keys[i][0]`'s record seq `keys[i][1]`."""
+
+    position: int
+    data: bytes
+    keys: list[tuple[str, int]]
+    ends: list[int]
 
 
 def start_for_vv(view: View, vv: dict[str, int]) -> int:
@@ -58,12 +76,30 @@ class Cursor:
 
     def read_batch(self, max_bytes: int = CHUNK) -> list[Entry]:
         """The next records (about `max_bytes` of them); empty when caught up."""
+        start = pos = self.position
+        entries = []
+        for record, end in self._read(max_bytes, read_frame)[1]:
+            entries.append(Entry(pos, start + end, record))
+            pos = start + end
+        return entries
+
+    def read_frames(self, max_bytes: int = CHUNK) -> Frames | None:
+        """The next frames undecoded (about `max_bytes` of them); None when caught up."""
+        start = self.position
+        data, found = self._read(max_bytes, scan_frame)
+        if not found:
+            return None
+        return Frames(start, data, [key for key, _ in found], [end for _, end in found])
+
+    def _read(self, max_bytes: int, step: Step[T]) -> tuple[bytes, list[tuple[T, int]]]:
+        """The next whole frames as `step` reads them (offsets relative to the old
+        position), and the bytes they occupy; the cursor moves past them."""
         view = self.log.view
         limit = view.synced if self.durable_only else view.written
         seg = self._segment(view)
         seg_end = limit if seg.end is None else seg.end
         if self.position >= seg_end:
-            return []
+            return b"", []
         offset = self.position - seg.base + SEGMENT_HEADER_SIZE
         want = min(seg_end - self.position, max_bytes)
         while True:
@@ -71,25 +107,29 @@ class Cursor:
                 data = self.log.fs.read(seg.name, offset, want)
             except FileNotFoundError:
                 raise HistoryCompacted(f"{seg.name} was retired while being read") from None
-            entries = self._parse(data, seg, offset, complete=want == seg_end - self.position)
-            if entries or want == seg_end - self.position:
-                return entries
+            complete = want == seg_end - self.position
+            found = _walk(data, step, seg, offset, complete)
+            if found or complete:
+                used = found[-1][1] if found else 0
+                self.position += used
+                return data[:used] if used < len(data) else data, found
             want = min(seg_end - self.position, want * 2)  # one record bigger than the chunk
 
-    def _parse(self, data: bytes, seg: SegmentInfo, offset: int, complete: bool) -> list[Entry]:
-        entries: list[Entry] = []
-        pos = 0
-        while pos < len(data):
-            frame = read_frame(data, pos)
-            if isinstance(frame, BadFrame):
-                if frame.torn and not complete:
-                    break  # the chunk ends inside a record: the next batch reads it whole
-                raise CorruptLog(seg.name, offset + pos, frame.reason)
-            record, nxt = frame
-            entries.append(Entry(self.position + pos, self.position + nxt, record))
-            pos = nxt
-        self.position += pos
-        return entries
+
+def _walk(
+    data: bytes, step: Step[T], seg: SegmentInfo, offset: int, complete: bool
+) -> list[tuple[T, int]]:
+    found: list[tuple[T, int]] = []
+    pos = 0
+    while pos < len(data):
+        frame = step(data, pos)
+        if isinstance(frame, BadFrame):
+            if frame.torn and not complete:
+                break  # the chunk ends inside a record: the next batch reads it whole
+            raise CorruptLog(seg.name, offset + pos, frame.reason)
+        found.append(frame)
+        pos = frame[1]
+    return found
 
 
 def read_from(log: Binlog, position: int, *, durable_only: bool = False) -> Iterator[Entry]:

@@ -53,13 +53,18 @@ class Applier:
 
     def ready(self, record: Record) -> bool:
         applied = self.applied
-        if record.seq != applied.get(record.origin, 0) + 1:
+        origin = record.origin
+        if record.seq != applied.get(origin, 0) + 1:
             return False
-        return all(applied.get(o, 0) >= s for o, s in record.deps if o != record.origin)
+        # A loop, not all() over a generator: this runs for every record received.
+        for o, s in record.deps:  # noqa: SIM110
+            if s > applied.get(o, 0) and o != origin:
+                return False
+        return True
 
     def offer(self, record: Record, size: int = 0) -> None:
         """Apply `record` now if it is deliverable (then whatever it unblocks), else keep it."""
-        if self.is_duplicate(record.origin, record.seq):
+        if record.seq <= self.applied.get(record.origin, 0):
             self.stats.duplicates += 1
             return
         if self.paused or not self.ready(record):

@@ -26,10 +26,11 @@ from node.codec import PayloadError
 from node.hlc import physical_ms
 from node.keyspace import Keyspace
 from node.snapshot import load
+from replicator.applier import Applier
 from replicator.proto import replication_pb2 as pb
 from replicator.proto import replication_pb2_grpc as pb_grpc
 from replicator.statemerge import merge_keyspace
-from replicator.wire import to_record, vv_dict, vv_message
+from replicator.wire import BadFrames, records, to_record, vv_dict, vv_message
 
 if TYPE_CHECKING:
     from replicator.service import Replicator
@@ -119,7 +120,7 @@ class Subscriber:
                 )
                 self.stats.last_error = f"{exc.code().name}: {exc.details()}"
                 log.warning("link to %s (%s): %s", self.region, self.address, self.stats.last_error)
-            except PayloadError as exc:
+            except (PayloadError, BadFrames) as exc:
                 self.stats.state = "down"
                 self.stats.last_error = f"undecodable record: {exc}"
                 log.error("link to %s: %s", self.region, self.stats.last_error)
@@ -170,7 +171,7 @@ class Subscriber:
             if message.HasField("batch"):
                 batch = message.batch
                 stats.peer_vv = vv_dict(batch.peer_vv)
-                self._apply(batch)
+                receive(batch.frames, applier, stats)
                 if applier.generation != generation:
                     raise Resubscribe
             elif message.HasField("snapshot"):
@@ -220,18 +221,6 @@ class Subscriber:
         else:
             stats.partial_syncs += 1
 
-    def _apply(self, batch: pb.Batch) -> None:
-        applier = self.replicator.applier
-        stats = self.stats
-        for message in batch.records:
-            stats.received += 1
-            if applier.is_duplicate(message.origin, message.seq):
-                stats.duplicates += 1
-                continue
-            record = to_record(message)  # PayloadError: the link goes down, retried later
-            applier.offer(record, len(message.payload))
-            stats.last_hlc = message.hlc
-
     async def _ack(self, call: grpc.aio.StreamStreamCall, direct: frozenset[str]) -> None:
         """Acks of what was applied, with the origins this region gets directly.
 
@@ -255,3 +244,15 @@ class Subscriber:
                     await call.write(pb.FromSubscriber(ack=ack))
                 except (grpc.aio.AioRpcError, asyncio.InvalidStateError):
                     return  # the call ended: _receive reports why
+
+
+def receive(frames: bytes, applier: Applier, stats: LinkStats) -> None:
+    """Hand a batch's records to the applier, duplicates dropped before their payload
+    is decoded. BadFrames or PayloadError: the link goes down, retried later."""
+    for origin, seq, hlc, deps, payload in records(frames):
+        stats.received += 1
+        if applier.is_duplicate(origin, seq):
+            stats.duplicates += 1
+            continue
+        applier.offer(to_record(origin, seq, hlc, deps, payload), len(payload))
+        stats.last_hlc = hlc

@@ -1,35 +1,87 @@
-"""Conversions between binlog records, node records and the protocol's messages.
+"""Conversions between binlog frames, node records and the protocol's messages.
 
-Owns the mapping of a record's fields onto `Record` messages (origin, seq,
-HLC, deps, and the node's effect payload unchanged) and of version vectors
+Owns what goes into a `Batch` (the binlog frames a subscriber lacks, cut out
+of what the log holds without decoding them), how a subscriber turns a
+batch's frames back into node records (checksums verified, each payload
+decoded once and kept for its own log), and the mapping of version vectors
 onto `VersionVector`. Must not know streams or connections.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 
-from binlog import Entry
+from binlog.format import HEADER_SIZE, BadFrame, Fields, check_frame, decode_fields
+from binlog.reader import Frames
 from node.codec import decode_ops
 from node.effects import Record
 from replicator.proto import replication_pb2 as pb
 
 
-def record_message(entry: Entry) -> pb.Record:
-    r = entry.record
-    return pb.Record(origin=r.origin, seq=r.seq, hlc=r.hlc, deps=r.deps, payload=r.payload)
+class BadFrames(ValueError):
+    """A batch's frames do not check or decode (the link goes down and is retried)."""
 
 
-def to_record(message: pb.Record) -> Record:
+@dataclass(slots=True)
+class Selection:
+    """What of a read goes to one subscriber: the frames joined, how many."""
+
+    frames: bytes
+    records: int
+    skipped: int  # not sent: their origin reaches the subscriber directly
+
+
+def select(
+    frames: Frames, acked: Mapping[str, int], direct: frozenset[str], skipped_to: dict[str, int]
+) -> Selection:
+    """The frames of records the subscriber has not applied (as far as it said)
+    and does not get from their origin directly, as runs of the log's bytes.
+    `skipped_to` (per direct origin, the highest seq counted as skipped) keeps a
+    record from being counted twice."""
+    data = frames.data
+    runs: list[bytes] = []
+    records = skipped = 0
+    start = end = 0  # the run of wanted frames being extended: data[start:end]
+    for (origin, seq), after in zip(frames.keys, frames.ends, strict=True):
+        if seq > acked.get(origin, 0) and origin not in direct:
+            records += 1
+        else:
+            if origin in direct and seq > acked.get(origin, 0) and seq > skipped_to.get(origin, 0):
+                skipped += 1
+                skipped_to[origin] = seq
+            if end > start:
+                runs.append(data[start:end])
+            start = after
+        end = after
+    if start == 0:
+        return Selection(data, records, skipped)  # the common case: all of it, no copy
+    if end > start:
+        runs.append(data[start:end])
+    return Selection(b"".join(runs), records, skipped)
+
+
+def records(frames: bytes) -> Iterator[Fields]:
+    """(origin, seq, hlc, deps, payload) of each frame; BadFrames at the first
+    frame that does not check."""
+    pos = 0
+    while pos < len(frames):
+        end = check_frame(frames, pos)
+        if isinstance(end, BadFrame):
+            raise BadFrames(f"frame at byte {pos} of a batch: {end.reason}")
+        try:
+            yield decode_fields(frames, pos + HEADER_SIZE, end)
+        except ValueError as exc:
+            raise BadFrames(f"frame at byte {pos} of a batch: {exc}") from None
+        pos = end
+
+
+def to_record(
+    origin: str, seq: int, hlc: int, deps: tuple[tuple[str, int], ...], payload: bytes
+) -> Record:
     """Raises node.codec.PayloadError when the payload does not decode."""
-    return Record(
-        message.origin,
-        message.seq,
-        message.hlc,
-        decode_ops(message.payload),
-        tuple(message.deps.items()),
-        message.payload,  # logged as received: not encoded again
-    )
+    # The payload is kept: the node logs it as received, not encoded again.
+    return Record(origin, seq, hlc, decode_ops(payload), deps, payload)
 
 
 def vv_message(vv: Mapping[str, int]) -> pb.VersionVector:

@@ -47,27 +47,6 @@ class FromSubscriber(_message.Message):
     ack: Ack
     def __init__(self, hello: _Optional[_Union[Hello, _Mapping]] = ..., ack: _Optional[_Union[Ack, _Mapping]] = ...) -> None: ...
 
-class Record(_message.Message):
-    __slots__ = ("origin", "seq", "hlc", "deps", "payload")
-    class DepsEntry(_message.Message):
-        __slots__ = ("key", "value")
-        KEY_FIELD_NUMBER: _ClassVar[int]
-        VALUE_FIELD_NUMBER: _ClassVar[int]
-        key: str
-        value: int
-        def __init__(self, key: _Optional[str] = ..., value: _Optional[int] = ...) -> None: ...
-    ORIGIN_FIELD_NUMBER: _ClassVar[int]
-    SEQ_FIELD_NUMBER: _ClassVar[int]
-    HLC_FIELD_NUMBER: _ClassVar[int]
-    DEPS_FIELD_NUMBER: _ClassVar[int]
-    PAYLOAD_FIELD_NUMBER: _ClassVar[int]
-    origin: str
-    seq: int
-    hlc: int
-    deps: _containers.ScalarMap[str, int]
-    payload: bytes
-    def __init__(self, origin: _Optional[str] = ..., seq: _Optional[int] = ..., hlc: _Optional[int] = ..., deps: _Optional[_Mapping[str, int]] = ..., payload: _Optional[bytes] = ...) -> None: ...
-
 class Welcome(_message.Message):
     __slots__ = ("region_id", "sync")
     REGION_ID_FIELD_NUMBER: _ClassVar[int]
@@ -87,12 +66,12 @@ class SnapshotChunk(_message.Message):
     def __init__(self, data: _Optional[bytes] = ..., last: _Optional[bool] = ..., applied: _Optional[_Union[VersionVector, _Mapping]] = ...) -> None: ...
 
 class Batch(_message.Message):
-    __slots__ = ("records", "peer_vv")
-    RECORDS_FIELD_NUMBER: _ClassVar[int]
+    __slots__ = ("peer_vv", "frames")
     PEER_VV_FIELD_NUMBER: _ClassVar[int]
-    records: _containers.RepeatedCompositeFieldContainer[Record]
+    FRAMES_FIELD_NUMBER: _ClassVar[int]
     peer_vv: VersionVector
-    def __init__(self, records: _Optional[_Iterable[_Union[Record, _Mapping]]] = ..., peer_vv: _Optional[_Union[VersionVector, _Mapping]] = ...) -> None: ...
+    frames: bytes
+    def __init__(self, peer_vv: _Optional[_Union[VersionVector, _Mapping]] = ..., frames: _Optional[bytes] = ...) -> None: ...
 
 class FromPeer(_message.Message):
     __slots__ = ("welcome", "batch", "snapshot")

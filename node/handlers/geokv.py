@@ -3,7 +3,9 @@
 Owns the digest of the keyspace's merged visible state: every visible key,
 its type, its visible value and its expiry time, hashed in key order, so two
 regions that applied the same records answer the same digest whatever order
-they applied them in. Must not know how records travel between regions.
+they applied them in, and whenever each collected its tombstones (CRDT
+metadata is never part of it). Must not know how records travel between
+regions.
 """
 
 from __future__ import annotations
@@ -14,25 +16,20 @@ from typing import Any
 from node.client import Client
 from node.core import Node
 from node.crdt.hashes import HashValue
+from node.crdt.lists import ListValue
 from node.crdt.sets import SetValue
 from node.crdt.strings import StrValue
 from node.crdt.zsets import ZsetValue
 from node.keyspace import Keyspace, Value
 from node.registry import command
-from node.snapshot import STATE_CODECS
 
 
 def visible_bytes(value: Value) -> bytes:
     """A canonical rendering of what a client sees of `value`.
 
-    A type may say it itself with `digest_bytes()`; otherwise its snapshot
-    state stands in (the whole CRDT state: equal in converged regions, though
-    it may also differ where the visible values agree).
+    Only what reads show: removed list elements, for one, stay as anchors until
+    tombstone collection drops them, at a different moment in each region.
     """
-    render = getattr(value, "digest_bytes", None)
-    if render is not None:
-        out: bytes = render()
-        return out
     if type(value) is StrValue:
         return value.get() or b""
     # Collections: their visible contents in a canonical order (their dicts keep
@@ -46,10 +43,9 @@ def visible_bytes(value: Value) -> bytes:
         return _parts(
             [part for score, name in value.items() for part in (name, repr(score).encode())]
         )
-    _, write, _ = STATE_CODECS[type(value)]
-    state = bytearray()
-    write(state, value)
-    return bytes(state)
+    if type(value) is ListValue:
+        return _parts([data for _, data in value.items()])
+    raise TypeError(f"GEOKV DIGEST cannot render a {type(value).__name__}")
 
 
 def _parts(parts: list[bytes]) -> bytes:

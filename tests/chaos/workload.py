@@ -17,8 +17,8 @@ from collections.abc import Callable
 KEYS = 3
 Argv = list[bytes]
 
-# The longest TTL the workload sets: a final comparison waits it out, because
-# GEOKV DIGEST hides logically expired keys at the instant each region is read.
+# The longest TTL the workload sets (shared keys only: the real-process
+# campaign, `shared=False`, sets none).
 MAX_TTL_S = 3
 
 

@@ -63,9 +63,10 @@ class Node:
         # Called with each local op before it applies (a running snapshot saves the
         # key's state first); a path applying peers' records must call it too.
         self.before_write: Callable[[Op], None] | None = None
-        # Whether tombstones may be dropped now; the replicator narrows it to
-        # the moments every peer has applied what this node has.
-        self.may_collect: Callable[[], bool] = lambda: True
+        # Up to which keyspace mark removable metadata may go, given the newest
+        # mark and the applied vector it stands for; None: a node without peers,
+        # where nothing unseen can arrive. The replicator tracks causal stability.
+        self.stable_mark: Callable[[int, dict[str, int]], int] | None = None
         # INFO crdt's fields about links to peers; the replicator provides them.
         self.replication_status: Callable[[], list[tuple[str, object]]] = list
         # Whether PUBLISH goes into records (for peers' subscribers); the replicator sets it.
@@ -219,12 +220,11 @@ class Node:
         self.write(Flush(self.observed_vv(), observed, members))
 
     def collect_garbage(self) -> int:
-        """Drop tombstones that no future write can need.
-
-        A node without peers can drop them all: no write it has not observed can
-        arrive. The replicator will bring the stability-aware rule for clusters.
-        """
-        return self.keyspace.collect() if self.may_collect() else 0
+        """Drop a batch of the tombstones that no future write can need (each cron tick)."""
+        ks = self.keyspace
+        if self.stable_mark is None:
+            return ks.collect()
+        return ks.collect(self.stable_mark(ks.close_mark(), ks.applied))
 
     def observed_vv(self) -> tuple[tuple[str, int], ...]:
         """What a remove issued now has seen: everything applied, and this op's own past."""

@@ -7,8 +7,11 @@ key maps to its value object in `data`. Everything else a key holds lives in
 metadata a write the delete had not observed must still merge with), and the
 value of another type that concurrent writes in two regions created (SET in
 one, SADD in the other). Among a key's visible values the one with the newest
-dot is shown, in every region alike; `collect` drops tombstones once no write
-can need them. Must not know commands, clients, records' transport or the binlog.
+dot is shown, in every region alike. Keys whose change may have left removable
+metadata (tombstones) get a mark; `collect` drops that metadata, oldest mark
+first, once the caller says no write that could need it can still arrive (the
+replicator's causal stability, docs/replication.md). Must not know commands,
+clients, records' transport or the binlog.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import random
+from collections import deque
 from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import TYPE_CHECKING, TypeVar
@@ -54,9 +58,14 @@ class Keyspace:
         self.expired_keys = 0
         self._scans: dict[int, list[bytes]] = {}
         self._scan_ids = itertools.count(1)
-        # Lists whose removed elements stay as tombstones (later inserts may name
-        # them as anchors), hashes with removed counter fields; `collect` drops them.
+        # Keys changed since the last mark in a way that may leave removable
+        # metadata: a value made invisible or changed while hidden, removed list
+        # elements (later inserts may name them as anchors), removed hash fields
+        # keeping a counter baseline. `close_mark` gives them the next mark.
         self.compactable: set[bytes] = set()
+        self.mark = 0
+        self._marked: dict[bytes, int] = {}  # key -> its newest mark
+        self._marks: deque[tuple[int, bytes]] = deque()  # (mark, key), oldest first
 
     # -- reads -------------------------------------------------------------
 
@@ -120,6 +129,8 @@ class Keyspace:
         value = self.data.get(key)
         if value is None and key not in self.others:
             new = self.data[key] = cls()
+            if key in self.expiry:  # entries a delete had not seen apply to the new value
+                self._refresh_expire(key)
             return new
         if type(value) is cls:
             return value
@@ -149,6 +160,7 @@ class Keyspace:
             del pool[winner.TYPE]
         if pool:
             self.others[key] = pool
+            self.compactable.add(key)
         self._refresh_expire(key)
 
     def merge_set_str(self, op: SetStr, origin: str, stamp: int) -> None:
@@ -192,37 +204,80 @@ class Keyspace:
                 value.mask(vv, observed.get(key, ()), members.get(key, ()))
             self._elect(key)
 
-    def collect(self) -> int:
-        """Drop every tombstone (invisible value); returns how many.
+    def close_mark(self) -> int:
+        """Give the keys changed since the last call the next mark; the newest mark.
 
-        Safe only when no write that a delete did not observe can still arrive:
-        today, a node without peers. The replicator will call a stability-aware
-        variant (a tombstone goes once every region has seen its delete and
-        everything concurrent with it). Visible values hidden by a type
-        conflict stay: they are data, not tombstones.
+        The caller pairs a new mark with the applied vector of this moment: every
+        change a key's mark stands for is in it.
         """
+        if self.compactable:
+            self.mark += 1
+            for key in self.compactable:
+                self._marked[key] = self.mark
+                self._marks.append((self.mark, key))
+            self.compactable.clear()
+        return self.mark
+
+    def collect(self, upto: int | None = None, limit: int = 10_000) -> int:
+        """Drop the removable metadata of keys whose newest mark is at most `upto`,
+        up to `limit` keys; returns how many tombstones went.
+
+        `upto` must be stable: every write that can still arrive was made by a
+        region that had applied everything up to that mark. Then what the key
+        holds invisibly is moot for it (docs/replication.md). None: a node
+        without peers, where every mark is; it also drops what a peer's later
+        write could still name: removed list elements (anchors of inserts) and
+        expiry entries of a key not shown. Visible values hidden by a type
+        conflict stay: they are data.
+        """
+        alone = upto is None
+        if upto is None:
+            upto = self.close_mark()
         dropped = 0
-        for key in list(self.others):
-            hidden = self.others[key]
-            for kind in [kind for kind, value in hidden.items() if not value.visible()]:
-                del hidden[kind]
-                dropped += 1
+        marks, marked = self._marks, self._marked
+        while marks and marks[0][0] <= upto and limit > 0:
+            mark, key = marks.popleft()
+            limit -= 1
+            if marked.get(key) == mark:  # else the key changed again: a newer mark
+                del marked[key]
+                dropped += self._collect_key(key, alone)
+        return dropped
+
+    def _collect_key(self, key: bytes, alone: bool) -> int:
+        dropped = 0
+        hidden = self.others.get(key)
+        if hidden is not None:
+            for kind, value in list(hidden.items()):
+                if not value.visible() and (alone or type(value) is not ListValue):
+                    del hidden[kind]
+                    dropped += 1
             if not hidden:
                 del self.others[key]
-        # An expiry register outlives its key only for writes not yet seen.
-        for key in [key for key in self.expiry if key not in self.data]:
-            del self.expiry[key]
-        for key in self.compactable:
+        # Removed hash fields kept only for their counter baselines (node.crdt.hashes).
+        hashed = self.typed(key, HashValue)
+        if hashed is not None:
+            dropped += len(hashed.gone)
+            hashed.gone.clear()
+        if alone:
             listed = self.typed(key, ListValue)
             if listed is not None:
                 dropped += listed.compact()
-            # Removed hash fields kept only for their counter baselines (node.crdt.hashes).
+            if key not in self.data:
+                self.expiry.pop(key, None)
+        return dropped
+
+    def tombstones(self) -> int:
+        """Invisible values and removed counter fields not collected yet (INFO crdt).
+
+        Removed hash fields are counted in keys awaiting collection only: no walk
+        over every hash.
+        """
+        count = sum(not v.visible() for hidden in self.others.values() for v in hidden.values())
+        for key in {*self._marked, *self.compactable}:
             hashed = self.typed(key, HashValue)
             if hashed is not None:
-                dropped += len(hashed.gone)
-                hashed.gone.clear()
-        self.compactable.clear()
-        return dropped
+                count += len(hashed.gone)
+        return count
 
     def note_applied(self, origin: str, stamp: int) -> None:
         if stamp > self.vv.get(origin, -1):
@@ -237,8 +292,13 @@ class Keyspace:
         if visible:
             self.data[key] = value
             self._refresh_expire(key)
+            if (type(value) is HashValue and value.gone) or (
+                type(value) is ListValue and len(value.seq) > len(value.vis)
+            ):
+                self.compactable.add(key)
         else:
             self.others.setdefault(key, {})[value.TYPE] = value
+            self.compactable.add(key)
 
     def restore_expiry(self, key: bytes, entries: tuple[Entry, ...]) -> None:
         if entries:
@@ -268,6 +328,8 @@ class Keyspace:
         register.write(at, stamp, origin, seen)
         if not register.entries:
             del self.expiry[key]
+        elif key not in self.data:
+            self.compactable.add(key)  # an expiry register outliving its key
         self._refresh_expire(key)
 
     def _mask_expiry(self, key: bytes, vv: dict[str, int]) -> None:

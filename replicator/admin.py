@@ -4,9 +4,10 @@ Owns the node side of `geokv topology ...` (proto/admin.proto, served on the
 replication port next to the Replication service): the durable topology
 (topology.store, epoch-ordered), pushing an accepted version to every other
 region until each has it or a newer one, turning a version into the
-replicator's peer set (one subscriber per other member), the tombstone rule
-once regions were removed, and the status the CLI shows. Must not know how
-the CLI renders anything, nor how records are streamed.
+replicator's peer set (one subscriber per other member), the members that
+tombstone collection waits on (a removed region no longer counts), and the
+status the CLI shows. Must not know how the CLI renders anything, nor how
+records are streamed.
 """
 
 from __future__ import annotations
@@ -36,10 +37,8 @@ PUSH_TIMEOUT_SECONDS = 3.0
 
 
 def tombstones(node: Node) -> int:
-    """Values a delete made invisible that are still kept for replication's sake."""
-    return sum(
-        1 for hidden in node.keyspace.others.values() for v in hidden.values() if not v.visible()
-    )
+    """What deletes left that replication may still need (node.keyspace)."""
+    return node.keyspace.tombstones()
 
 
 class Admin:
@@ -64,7 +63,7 @@ class Admin:
         # The replicator's gRPC server is already running; services added to a
         # started grpc.aio server are served (its handlers are looked up per call).
         pb_grpc.add_AdminServicer_to_server(AdminServicer(self), self.replicator._grpc)
-        server.node.may_collect = self.may_collect
+        server.node.stable_mark = self.stable_mark
         current = self.store.current
         if current is not None:
             self._apply(current)
@@ -142,18 +141,17 @@ class Admin:
 
     # -- tombstones ---------------------------------------------------------------------
 
-    def may_collect(self) -> bool:
-        """The replicator's rule, with the topology's members as the peers and the
-        removed regions' origins allowed: they write nothing more, and whatever of
-        theirs a member holds shows in that member's Ack (so it must match ours)."""
+    def stable_mark(self, mark: int, applied: dict[str, int]) -> int:
+        """The replicator's stability rule with the topology's other members as the
+        cluster: a removed region no longer holds collection back, and its records
+        are bounded by what the members acknowledged holding."""
         cluster = self.store.current
         if cluster is None:
-            return self.replicator.may_collect()
-        applied = self.node.keyspace.applied
-        if not set(applied) <= {*cluster.ids(), *cluster.gone()}:
-            return False
-        acked = {link.region: link.acked for link in self.replicator.inbound.values()}
-        return all(acked.get(r) == applied for r in cluster.ids() if r != self.region)
+            return self.replicator.stable_mark(mark, applied)
+        members = set(cluster.ids()) - {self.region}
+        return self.replicator.stability.advance(
+            mark, applied, self.replicator.acked(), members, set(cluster.gone())
+        )
 
     # -- status ----------------------------------------------------------------------
 

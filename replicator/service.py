@@ -3,7 +3,8 @@
 Owns what runs next to the node when `replication-port` is set: the gRPC
 server peers subscribe to, one subscriber per configured peer, the one
 causal applier they share, the cluster/region checks of a Hello, the
-tombstone-collection rule for a cluster, and the INFO crdt fields about links.
+members' acknowledged vectors that tombstone collection waits on
+(replicator.stability), and the INFO crdt fields about links.
 Must not know how the node serves clients.
 """
 
@@ -16,8 +17,6 @@ import grpc
 
 from node.config import Config, ConfigError
 from node.core import Node
-from node.crdt.hashes import HashValue
-from node.keyspace import Keyspace
 from node.persistence import Persistence
 from node.server import Server
 from replicator.applier import Applier
@@ -25,22 +24,11 @@ from replicator.floor import Floor, load_floor, save_floor
 from replicator.peer import Inbound, PeerServicer
 from replicator.proto import replication_pb2_grpc as pb_grpc
 from replicator.security import link_security
+from replicator.stability import Stability
 from replicator.subscriber import CHANNEL_OPTIONS, Subscriber
 from replicator.wire import render_vv
 
 log = logging.getLogger("geokv.replicator")
-
-
-def tombstones(ks: Keyspace) -> int:
-    """What deletes left for replication's sake: invisible values kept under their
-    key, and removed hash fields that keep a counter baseline (only in hashes the
-    keyspace marked compactable: INFO must not walk every key)."""
-    count = sum(not value.visible() for hidden in ks.others.values() for value in hidden.values())
-    for key in ks.compactable:
-        hashed = ks.typed(key, HashValue)
-        if hashed is not None:
-            count += len(hashed.gone)
-    return count
 
 
 class ReplicatorStats:
@@ -66,6 +54,7 @@ class Replicator:
         self._applier: Applier | None = None
         self._persistence: Persistence | None = None
         self.floor: Floor = load_floor(config["dir"])
+        self.stability = Stability(self.region)
 
     @property
     def node(self) -> Node:
@@ -91,7 +80,7 @@ class Replicator:
         self._node = node
         self._persistence = server.persistence
         self._applier = Applier(node.apply_remote, node.keyspace.applied)
-        node.may_collect = self.may_collect
+        node.stable_mark = self.stable_mark
         node.replicate_publish = True
         node.replication_status = self.status
         self._grpc = grpc.aio.server(options=CHANNEL_OPTIONS, compression=self.security.compression)
@@ -181,19 +170,20 @@ class Replicator:
     def inbound_closed(self, link: Inbound) -> None:
         self.inbound.pop(id(link), None)
 
-    def may_collect(self) -> bool:
-        """Tombstones may go once every region has applied exactly what this one has.
+    def acked(self) -> dict[str, dict[str, int]]:
+        """Per peer region, the newest vector it acknowledged over any of its links."""
+        out: dict[str, dict[str, int]] = {}
+        for link in self.inbound.values():
+            vv = out.setdefault(link.region, {})
+            for origin, seq in link.acked.items():
+                vv[origin] = max(vv.get(origin, 0), seq)
+        return out
 
-        Then every later write anywhere has observed every delete held here, and
-        nothing concurrent with them is still on its way. Needs a full mesh (a
-        region this node has no link with could still send unobserved writes).
-        """
-        applied = self.node.keyspace.applied
+    def stable_mark(self, mark: int, applied: dict[str, int]) -> int:
+        """The keyspace mark up to which tombstones may go, the configured peers
+        being the cluster (the admin service narrows it to the topology)."""
         peers = {region for region, _ in self.config["peers"]}
-        if not set(applied) <= peers | {self.region}:
-            return False
-        acked = {link.region: link.acked for link in self.inbound.values()}
-        return all(acked.get(region) == applied for region in peers)
+        return self.stability.advance(mark, applied, self.acked(), peers)
 
     # -- INFO crdt -----------------------------------------------------------------
 
@@ -209,7 +199,9 @@ class Replicator:
             ("partial_syncs_served", self.stats.partial_syncs_served),
             ("full_syncs_served", self.stats.full_syncs_served),
             ("full_syncs_refused", self.stats.full_syncs_refused),
-            ("tombstones", tombstones(self.node.keyspace)),
+            ("tombstones", self.node.keyspace.tombstones()),
+            ("stable_mark", self.stability.stable),
+            ("pending_marks", len(self.stability.pending)),
             ("subscribers", len(self.inbound)),
             ("peers", len(self.subscribers)),
         ]

@@ -31,17 +31,33 @@ class Counter:
         base = self.baseline.get(region)
         # Only a baseline older than the fresh start is stale; one a later delete
         # took (it observed this very contribution) must stay, for idempotence.
+        # The stale one becomes a zero baseline just before the fresh start, so a
+        # concurrent write that carries it (or an older one) arriving later cannot
+        # bring it back: `reset` keeps the newest baseline.
         if fresh and base is not None and base[1] < stamp:
-            del self.baseline[region]
+            self.baseline[region] = (0, stamp - 1)
 
     def reset(self, observed: Observed) -> None:
         for region, total, stamp in observed:
             current = self.baseline.get(region)
-            if current is None or stamp >= current[1]:
+            if current is None or stamp > current[1]:
                 self.baseline[region] = (total, stamp)
 
+    def absorbed(self, region: str) -> bool:
+        """Whether a remove or replacing write observed the region's newest contribution."""
+        base = self.baseline.get(region)
+        return base is not None and self.contrib[region][1] <= base[1]
+
     def observed(self) -> Observed:
-        return tuple((region, total, stamp) for region, (total, stamp) in self.contrib.items())
+        """The contributions a replacing write or a remove absorbs: the live ones. An
+        absorbed one needs no carrying (its baseline reached every region before
+        this write), and carrying it could bring a stale baseline back where a
+        collected tombstone or a fresh start forgot it."""
+        return tuple(
+            (region, total, stamp)
+            for region, (total, stamp) in self.contrib.items()
+            if not self.absorbed(region)
+        )
 
     def delta(self) -> tuple[Num, bool]:
         """The sum of contributions not yet absorbed by a reset, and whether any exists."""
@@ -68,9 +84,11 @@ class Counter:
         return best
 
     def own_total(self, region: str) -> Num | None:
-        """The region's cumulative contribution, or None when it has none."""
+        """The region's cumulative contribution, or None when none counts: it never
+        had one, or a remove absorbed it. The next increment then starts afresh
+        (`fresh`), so it means the same to a region that collected the tombstone."""
         current = self.contrib.get(region)
-        return None if current is None else current[0]
+        return None if current is None or self.absorbed(region) else current[0]
 
 
 class StrValue:

@@ -4,7 +4,8 @@ Owns `run_campaign`: starts a `ChaosCluster`, runs one client thread per
 region (the workload with `shared=False`: a real client cannot see causality,
 so every remove names something its own session added), cycles through the
 nemeses (each at least once when `rounds` >= their number), heals, waits for
-convergence and judges the history with the checker. Every client call is
+convergence, checks the digests stay equal for a second, and judges the
+history with the checker. Every client call is
 bounded by a socket timeout and every loop by the campaign's clock; redis-py
 never retries (a retried INCRBY would count twice). Used by the short test
 and by bench/chaos.py.
@@ -65,6 +66,18 @@ def _session(
         except (redis.ConnectionError, redis.TimeoutError) as e:
             event.status, event.result = "info", type(e).__name__
             stop.wait(0.1)  # down or paused: do not spin
+
+
+def _steady_digests(cluster: ChaosCluster, reads: int = 10) -> tuple[dict[str, bytes], list[str]]:
+    """The digests once converged, re-read `reads` times 0.1 s apart: with no
+    write left, a change (housekeeping altering what a digest renders) fails too."""
+    first = {r: cluster.digest(r) for r in REGIONS}
+    for n in range(1, reads + 1):
+        time.sleep(0.1)
+        now = {r: cluster.digest(r) for r in REGIONS}
+        if now != first:
+            return now, [f"(a) digests changed {n / 10:.1f} s after convergence: {first} -> {now}"]
+    return first, []
 
 
 def _divergence(cluster: ChaosCluster, history: History) -> list[str]:
@@ -135,16 +148,17 @@ def run_campaign(
         cluster.wait_connected(60)
         cluster.wait_converged(timeout=90)
         outcome.converge_s = time.monotonic() - started
-        digests = {r: cluster.digest(r) for r in REGIONS}
+        digests, unsteady = _steady_digests(cluster)
         # At once, while it lasts: a divergence has been seen to heal by itself.
-        divergence = _divergence(cluster, history) if len(set(digests.values())) > 1 else []
+        differ = unsteady or len(set(digests.values())) > 1
+        divergence = _divergence(cluster, history) if differ else []
         reader = cluster.clients[REGIONS[0]]
 
         def read(argv: list[bytes]) -> Any:
             return reader.execute_command(*argv)
 
         outcome.verdict = check(seed, history, read, digests)
-        outcome.verdict.problems += divergence
+        outcome.verdict.problems += unsteady + divergence
     finally:
         stop.set()
         cluster.stop()

@@ -6,8 +6,10 @@ replication port next to the Replication service): the durable topology
 region until each has it or a newer one, turning a version into the
 replicator's peer set (one subscriber per other member), the members that
 tombstone collection waits on (a removed region no longer counts), and the
-status the CLI shows. Must not know how the CLI renders anything, nor how
-records are streamed.
+status the CLI shows. With replication TLS on, the service sits behind the
+same mutual TLS as the links (the CLI needs a certificate from the cluster's
+CA; tests/topology/test_tls.py). Must not know how the CLI renders anything,
+nor how records are streamed.
 """
 
 from __future__ import annotations

@@ -39,6 +39,10 @@ _FAST_WINDOW = 64 * 1024
 # ('*' is searched alone: a pattern led by one literal byte scans ~6x faster.)
 _HUGE_ARRAY = re.compile(rb"\*[0-9]{6}")
 _HUGE_OTHER = re.compile(rb"[~>|][0-9]{6}")
+# A window of one small command (what every request of a -P 1 client is) is
+# scanned once with the class-led pattern: cheaper than four scans there.
+_HUGE_ANY = re.compile(rb"[*~>|][0-9]{6}")
+_SMALL_WINDOW = 512
 
 
 class ProtocolError(Exception):
@@ -232,6 +236,8 @@ class RequestParser:
 
 
 def _huge_aggregate(buf: bytearray, start: int, end: int) -> bool:
+    if end - start <= _SMALL_WINDOW:
+        return _HUGE_ANY.search(buf, start, end) is not None
     if _HUGE_ARRAY.search(buf, start, end):
         return True
     rare = any(buf.find(kind, start, end) >= 0 for kind in (b"~", b">", b"|"))

@@ -44,12 +44,27 @@ def client(request: pytest.FixtureRequest, geokv: Process) -> Iterator[redis.Red
     ) as conn:
         conn.config_set("maxmemory", "0")
         conn.flushall()
+        settle(conn)
         yield conn
         conn.config_set("maxmemory", "0")
 
 
 def used_memory(conn: redis.Redis) -> int:
     return int(conn.info("memory")["used_memory"])
+
+
+def settle(conn: redis.Redis) -> None:
+    """Wait (at most 5 s) until the previous test's tombstones are collected: the
+    cron collects a bounded number of keys per tick, and memory they free while
+    a test loads would hide the growth it measures."""
+    deadline = time.monotonic() + 5
+    previous = used_memory(conn)
+    while time.monotonic() < deadline:
+        time.sleep(0.3)
+        current = used_memory(conn)
+        if current > previous - (1 << 20):  # less than 1 MiB freed in 0.3 s: settled
+            return
+        previous = current
 
 
 def load(conn: redis.Redis) -> None:

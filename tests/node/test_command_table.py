@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import node.dispatch  # noqa: F401  (importing it registers every handler)
 from node.commands.keyspecs import get_keys, key_specs
-from node.commands.spec import CommandSpec
-from node.commands.table import TABLE, C, all_specs
+from node.commands.spec import C, CommandSpec
+from node.commands.table import TABLE, all_specs
 from node.registry import HANDLERS
 
 

@@ -49,7 +49,10 @@ def state(ks: Keyspace) -> dict[bytes, Any]:
 
 def shown(ks: Keyspace) -> list[bytes]:
     value = ks.data.get(KEY)
-    return [] if value is None else value.range(0, len(value))  # type: ignore[attr-defined]
+    if value is None:
+        return []
+    assert isinstance(value, ListValue)
+    return value.range(0, len(value))
 
 
 # -- the Deck: an indexable double-ended sequence --------------------------------------------
@@ -324,7 +327,9 @@ def test_snapshot_round_trip_keeps_tombstones_and_key_tombstones() -> None:
     loaded = Keyspace("r1")
     load(loaded, encode_keyspace(ks))
     assert state(loaded) == state(ks)
-    assert describe(loaded.typed(b"gone", ListValue))[0], "the deleted list's tombstone stays"
+    gone = loaded.typed(b"gone", ListValue)
+    assert gone is not None, "the deleted list's tombstone stays"
+    assert describe(gone)[0], "the deleted list's tombstone stays"
     # An insert anchored on a removed element still lands in the same place after a reload.
     sync_all(one, two)
     two("LINSERT", "L", "BEFORE", "b", "z")

@@ -17,6 +17,7 @@ from node.client import Client
 from node.clock import ManualClock
 from node.config import Config
 from node.core import Node
+from node.crdt.strings import StrValue
 from node.dispatch import dispatch
 from node.effects import MemorySink, SetStr, apply_record
 from node.keyspace import Keyspace
@@ -36,6 +37,7 @@ def state(ks: Keyspace) -> dict[bytes, Any]:
     """Everything a keyspace holds, CRDT metadata included."""
     out: dict[bytes, Any] = {}
     for key, value in ks.data.items():
+        assert isinstance(value, StrValue)
         counter = value.counter
         out[key] = (
             value.get(),

@@ -74,6 +74,7 @@ def converged(
         for record in [*base, *order]:
             apply_record(ks, record)
         value = ks.data.get(key)
+        assert value is None or isinstance(value, StrValue)
         values.add(None if value is None else value.get())
     assert len(values) == 1, values
     return values.pop()

@@ -13,6 +13,7 @@ from node.client import Client
 from node.clock import ManualClock
 from node.config import Config
 from node.core import Node
+from node.crdt.strings import StrValue
 from node.dispatch import dispatch
 from node.effects import DelKey, IncrStr, MemorySink, SetStr, apply_record
 from node.reply import NULL_ARRAY, QUEUED, Error
@@ -42,7 +43,11 @@ def run(node: Node, client: Client, *commands: bytes) -> Any:
 def visible(node: Node) -> dict[bytes, tuple[bytes | None, int | None]]:
     """What clients can see: each key's value and expiry."""
     ks = node.keyspace
-    return {key: (value.get(), ks.expires.get(key)) for key, value in ks.data.items()}
+    out: dict[bytes, tuple[bytes | None, int | None]] = {}
+    for key, value in ks.data.items():
+        assert isinstance(value, StrValue)
+        out[key] = (value.get(), ks.expires.get(key))
+    return out
 
 
 # -- one record per EXEC -------------------------------------------------------------------

@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 
-from replicator import subscriber as subscriber_module
 from replicator.subscriber import BACKOFF_CAP, BACKOFF_FIRST, Subscriber
 
 
@@ -31,7 +30,7 @@ def _delays(monkeypatch: pytest.MonkeyPatch, outcomes: list[str]) -> list[float]
         delays.append(seconds)
 
     monkeypatch.setattr(sub, "_session", session)
-    monkeypatch.setattr(subscriber_module.asyncio, "sleep", sleep)
+    monkeypatch.setattr(asyncio, "sleep", sleep)
     with pytest.raises(asyncio.CancelledError):
         asyncio.run(sub._run())
     return delays

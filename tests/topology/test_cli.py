@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -109,7 +110,10 @@ def test_a_dead_region_is_removed_with_force_and_tombstones_go(regions: Regions)
     for i in range(50):
         a.set(f"t{i}", i)
     a.delete(*[f"t{i}" for i in range(50)])
-    tombstones = lambda: cli_json("status", "--node", node)["regions"][0]["tombstones"]  # noqa: E731
+
+    def tombstones() -> Any:
+        return cli_json("status", "--node", node)["regions"][0]["tombstones"]
+
     assert tombstones() >= 50  # c never acknowledged the deletes: they must stay
     done = cli("remove-region", "--node", node, "c")
     assert done.returncode == 1 and "--force" in done.stderr

@@ -11,7 +11,7 @@ from topology.cli import main
 from topology.model import Cluster, Region, TopologyError, from_terraform
 from topology.store import TopologyStore
 
-REGIONS = [
+REGIONS: list[dict[str, object]] = [
     {"id": "eu-west-1", "name": "Ireland", "resp_address": "10.0.1.10:6379",
      "replication_address": "10.0.1.10:7379", "admin_address": "10.0.1.10:7380",
      "tls": {"enabled": True, "ca_secret_arn": "arn:ca"}},

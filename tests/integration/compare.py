@@ -2,7 +2,9 @@
 
 Owns the ways a reply is captured for comparison: parsed off the wire without
 redis-py's per-command reshaping (`raw`, `reply`), as redis-py returns it
-(`outcome`), or as exact bytes over a pair of `Raw` connections (`same_bytes`).
+(`outcome`), or as exact bytes over a pair of `Raw` connections (`same_bytes`);
+and typed doors to the redis-py methods that have no annotations (`execute`,
+`pubsub_of`, `watch`).
 Knows no command: the test modules say what to run.
 """
 
@@ -27,6 +29,25 @@ def protocol_of(client: redis.Redis) -> int:
 
 def port_of(client: redis.Redis) -> int:
     return int(client.connection_pool.connection_kwargs["port"])
+
+
+def execute(client: redis.Redis, *args: Any) -> Any:
+    """`client.execute_command(*args)`: the reply as redis-py shapes it."""
+    # redis-py leaves execute_command unannotated: tests call it through this typed name.
+    call: Callable[..., Any] = client.execute_command
+    return call(*args)
+
+
+def pubsub_of(client: redis.Redis) -> redis.client.PubSub:
+    """`client.pubsub()`, which redis-py leaves unannotated."""
+    make: Callable[[], redis.client.PubSub] = client.pubsub
+    return make()
+
+
+def watch(pipe: redis.client.Pipeline, *names: str) -> None:
+    """`pipe.watch(*names)`, which redis-py leaves unannotated."""
+    call: Callable[..., None] = pipe.watch
+    call(*names)
 
 
 def raw(client: redis.Redis, *args: Any) -> Any:
@@ -55,7 +76,7 @@ def reply(client: redis.Redis, *args: Any) -> Any:
 
 def outcome(client: redis.Redis, *args: Any) -> Any:
     """A command's reply as redis-py shapes it, or ('error', text) for an error reply."""
-    return _or_error(client.execute_command, *args)
+    return _or_error(execute, client, *args)
 
 
 def error(client: redis.Redis, *args: Any) -> str:

@@ -10,7 +10,7 @@ import pytest
 import redis
 
 from tests.conftest import Process, start_geokv
-from tests.integration.compare import error, same_error
+from tests.integration.compare import error, execute, same_error
 from tests.integration.raw import Raw
 
 # -- PING, ECHO, SELECT -------------------------------------------------------------------
@@ -35,7 +35,7 @@ def test_ping_in_resp2_subscriber_context(raw: Raw, raw_ref: Raw) -> None:
 
 
 def test_select_only_db_zero(r: redis.Redis, ref: redis.Redis) -> None:
-    assert r.execute_command("SELECT", "0") is True
+    assert execute(r, "SELECT", "0") is True
     # geokv has one database, like Redis Enterprise Active-Active.
     assert error(r, "SELECT", "1") == "DB index is out of range"
     for args in (("16",), ("-1",), ("abc",), ("1.5",), ("4294967296",), ()):
@@ -130,7 +130,7 @@ def test_client_id_and_names(r: redis.Redis, ref: redis.Redis) -> None:
     assert r.client_getname() is None
     assert r.client_setname("conn-1") is True
     assert r.client_getname() in (b"conn-1", "conn-1")
-    assert r.execute_command("CLIENT", "SETNAME", "") == b"OK"
+    assert execute(r, "CLIENT", "SETNAME", "") == b"OK"
     assert r.client_getname() is None
     for name in ("a b", "a\nb"):
         same_error(r, ref, "CLIENT", "SETNAME", name)
@@ -139,9 +139,9 @@ def test_client_id_and_names(r: redis.Redis, ref: redis.Redis) -> None:
 
 
 def test_client_setinfo(r: redis.Redis) -> None:
-    assert r.execute_command("CLIENT", "SETINFO", "LIB-NAME", "mylib") == b"OK"
-    assert r.execute_command("CLIENT", "SETINFO", "lib-ver", "1.2") == b"OK"
-    line = r.execute_command("CLIENT", "INFO")
+    assert execute(r, "CLIENT", "SETINFO", "LIB-NAME", "mylib") == b"OK"
+    assert execute(r, "CLIENT", "SETINFO", "lib-ver", "1.2") == b"OK"
+    line = execute(r, "CLIENT", "INFO")
     text = line.decode() if isinstance(line, bytes) else line
     assert text.rstrip("\n").endswith("lib-name=mylib lib-ver=1.2")
     assert error(r, "CLIENT", "SETINFO", "foo", "x") == "Unrecognized option 'foo'"
@@ -210,15 +210,15 @@ def test_client_info_is_verbatim_in_resp3(geokv_server: Process) -> None:
 def test_client_list_filters(r: redis.Redis, raw: Raw, ref: redis.Redis) -> None:
     my_id = int(raw.call("CLIENT", "ID")[1:])
     raw.call("SUBSCRIBE", "ch")
-    pubsub = r.execute_command("CLIENT", "LIST", "TYPE", "pubsub")
+    pubsub = execute(r, "CLIENT", "LIST", "TYPE", "pubsub")
     assert f"id={my_id} " in str(pubsub)
-    normal = r.execute_command("CLIENT", "LIST", "TYPE", "normal")
+    normal = execute(r, "CLIENT", "LIST", "TYPE", "normal")
     assert f"id={my_id} " not in str(normal)
-    by_id = r.execute_command("CLIENT", "LIST", "ID", str(my_id), "999999")
+    by_id = execute(r, "CLIENT", "LIST", "ID", str(my_id), "999999")
     assert f"id={my_id} " in str(by_id) and "flags=P" in str(by_id)
     for args in (("TYPE", "foo"), ("ID", "abc"), ("ID",), ("foo",), ("TYPE", "normal", "x")):
         same_error(r, ref, "CLIENT", "LIST", *args)
-    assert r.execute_command("CLIENT", "LIST", "TYPE", "master") in (b"", "", [])
+    assert execute(r, "CLIENT", "LIST", "TYPE", "master") in (b"", "", [])
 
 
 def test_client_kill_forms(geokv_server: Process, r: redis.Redis, ref: redis.Redis) -> None:
@@ -228,13 +228,13 @@ def test_client_kill_forms(geokv_server: Process, r: redis.Redis, ref: redis.Red
         info = victim.call("CLIENT", "INFO").decode()
         addr = re.search(r" addr=(\S+)", info)
         assert addr is not None
-        assert r.execute_command("CLIENT", "KILL", addr.group(1)) == b"OK"
+        assert execute(r, "CLIENT", "KILL", addr.group(1)) == b"OK"
         assert victim.closed_by_peer()
     finally:
         victim.close()
-    assert f"id={victim_id} " not in str(r.execute_command("CLIENT", "LIST"))
+    assert f"id={victim_id} " not in str(execute(r, "CLIENT", "LIST"))
     assert error(r, "CLIENT", "KILL", "1.2.3.4:5") == "No such client"
-    assert r.execute_command("CLIENT", "KILL", "ID", "999999") == 0
+    assert execute(r, "CLIENT", "KILL", "ID", "999999") == 0
     for args in (
         ("ID", "abc"),
         ("ID", "0"),
@@ -267,6 +267,6 @@ def test_client_kill_new_form_counts_and_skips_me(geokv_server: Process, raw: Ra
 
 
 def test_client_help(r: redis.Redis, ref: redis.Redis) -> None:
-    mine = r.execute_command("CLIENT", "HELP")
-    assert mine[0] == ref.execute_command("CLIENT", "HELP")[0]
+    mine = execute(r, "CLIENT", "HELP")
+    assert mine[0] == execute(ref, "CLIENT", "HELP")[0]
     assert any(b"SETINFO" in bytes(line) for line in mine)

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 import redis
 
-from tests.integration.compare import outcome, same_outcome, script
+from tests.integration.compare import execute, outcome, same_outcome, script
 
 # -- existence and type ------------------------------------------------------------------
 
@@ -129,7 +129,7 @@ def test_scan_errors_match_redis(r: redis.Redis, ref3: redis.Redis, args: list[s
 )
 def test_scan_accepts_what_strtoul_accepts(r: redis.Redis, cursor: str) -> None:
     r.set("k", "v")
-    next_cursor, keys = r.execute_command("SCAN", cursor, "COUNT", 100)
+    next_cursor, keys = execute(r, "SCAN", cursor, "COUNT", 100)
     assert int(next_cursor) == 0
     assert keys == [b"k"]
 
@@ -144,7 +144,7 @@ def test_scan_returns_keys_present_throughout_despite_churn(r: redis.Redis) -> N
     stable = {f"stable{i}".encode() for i in range(300)}
     r.mset(dict.fromkeys(stable, b"v"))
     r.mset({f"churn{i}": "v" for i in range(300)})
-    seen: set[bytes] = set()
+    seen: set[bytes | str] = set()
     cursor = 0
     for step in range(10_000):
         cursor, batch = r.scan(cursor, count=7)
@@ -205,7 +205,7 @@ def test_rename_carries_the_ttl_and_replaces_the_destination_ttl(
 
 def test_rename_of_a_counter_moves_its_visible_value(r: redis.Redis) -> None:
     r.set("n", "10")
-    r.execute_command("RENAME", "n", "m")
+    execute(r, "RENAME", "n", "m")
     assert r.get("m") == b"10"
     assert r.exists("n") == 0
 

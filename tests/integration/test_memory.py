@@ -14,6 +14,7 @@ import pytest
 import redis
 
 from tests.conftest import Process, start_geokv, start_redis
+from tests.integration.compare import execute
 from tests.integration.raw import Raw
 
 MB = 1024 * 1024
@@ -101,7 +102,7 @@ def test_maxmemory_below_used_refuses_growing_writes(client: redis.Redis) -> Non
     oom = "command not allowed when used memory > 'maxmemory'."
     for write in (("SET", "k2", "v"), ("APPEND", "k", "x"), ("INCR", "n"), ("MSET", "a", "b")):
         with pytest.raises(redis.exceptions.OutOfMemoryError, match=oom):
-            client.execute_command(*write)
+            execute(client, *write)
     assert client.get("k") == b"v"
     assert client.exists("k", "k2") == 1
     assert client.delete("k") == 1

@@ -16,7 +16,7 @@ import pytest
 import redis
 
 from tests.conftest import Process, start_geokv
-from tests.integration.compare import RawPair, port_of, protocol_of, same_bytes
+from tests.integration.compare import RawPair, port_of, protocol_of, pubsub_of, same_bytes
 from tests.integration.raw import Raw
 
 
@@ -187,7 +187,7 @@ def test_own_messages_keep_their_place_among_replies(opened: Opened) -> None:
 
 
 def test_redis_py_pubsub_client(r: redis.Redis) -> None:
-    with r.pubsub() as pubsub:
+    with pubsub_of(r) as pubsub:
         pubsub.subscribe("ch")
         pubsub.psubscribe("c*")
         deadline = time.monotonic() + 10

@@ -18,7 +18,7 @@ from redis.backoff import NoBackoff
 from redis.retry import Retry
 
 from tests.conftest import Process, start_geokv, start_redis
-from tests.integration.compare import same_bytes
+from tests.integration.compare import execute, same_bytes
 from tests.integration.raw import Raw
 
 PASSWORD = "s3cret"
@@ -223,14 +223,14 @@ def test_acl_cat(servers: tuple[Process, Process]) -> None:
     geokv, ref = (redis.Redis(port=s.port, socket_timeout=10) for s in servers)
     raw_ref = Raw(servers[1].port)
     try:
-        for category in ref.execute_command("ACL", "CAT"):
-            ours = geokv.execute_command("ACL", "CAT", category.upper())
-            theirs = ref.execute_command("ACL", "CAT", category)
+        for category in execute(ref, "ACL", "CAT"):
+            ours = execute(geokv, "ACL", "CAT", category.upper())
+            theirs = execute(ref, "ACL", "CAT", category)
             # geokv's commands that Redis 7.0 has are in the same categories there.
             for extra in set(ours) - set(theirs):
                 assert raw_ref.call("COMMAND", "INFO", extra) == b"*1\r\n$-1\r\n", extra
             assert len(ours) == len(set(ours))
-        assert b"get" in geokv.execute_command("ACL", "CAT", "string")
+        assert b"get" in execute(geokv, "ACL", "CAT", "string")
     finally:
         raw_ref.close()
         geokv.close()
@@ -336,7 +336,7 @@ def test_requirepass_at_start_with_redis_py(tmp_path: Path, protocol: int) -> No
             redis.Redis(port=server.port, password=PASSWORD, protocol=protocol, socket_timeout=10)
         ) as client:
             assert client.set("k", "v")
-            client.execute_command("ACL", "SETUSER", "reader", "on", ">rpw", "~*", "+@read")
+            execute(client, "ACL", "SETUSER", "reader", "on", ">rpw", "~*", "+@read")
         with contextlib.closing(
             redis.Redis(
                 port=server.port,

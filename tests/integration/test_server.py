@@ -14,7 +14,7 @@ import redis
 
 from node.commands.table import TABLE
 from tests.conftest import Process, start_geokv
-from tests.integration.compare import error, same_error
+from tests.integration.compare import error, execute, same_error
 from tests.integration.raw import Raw
 
 
@@ -98,9 +98,9 @@ def test_info_commandstats_and_errorstats(r: redis.Redis) -> None:
     r.config_resetstat()
     r.get("x")
     with pytest.raises(redis.ResponseError):
-        r.execute_command("NOSUCHCMD")
+        execute(r, "NOSUCHCMD")
     with pytest.raises(redis.ResponseError):
-        r.execute_command("GET")
+        execute(r, "GET")
     stats = r.info("commandstats")
     assert stats["cmdstat_get"]["calls"] == 1
     # The wrong-arity GET was rejected, not called; unknown commands have no line.
@@ -133,13 +133,13 @@ def test_config_get_is_a_map_in_resp3(geokv_server: Process) -> None:
 
 def test_config_set_is_atomic(r: redis.Redis) -> None:
     try:
-        assert r.execute_command("CONFIG", "SET", "maxmemory", "1mb", "hz", "20") in (True, b"OK")
+        assert execute(r, "CONFIG", "SET", "maxmemory", "1mb", "hz", "20") in (True, b"OK")
         assert r.config_get("hz") in ({"hz": "20"}, {b"hz": b"20"})
         with pytest.raises(redis.ResponseError):
-            r.execute_command("CONFIG", "SET", "hz", "30", "maxmemory", "lots")
+            execute(r, "CONFIG", "SET", "hz", "30", "maxmemory", "lots")
         assert r.config_get("hz") in ({"hz": "20"}, {b"hz": b"20"})
     finally:
-        r.execute_command("CONFIG", "SET", "maxmemory", "0", "hz", "10")
+        execute(r, "CONFIG", "SET", "maxmemory", "0", "hz", "10")
 
 
 def test_config_set_errors_match_redis(r: redis.Redis, ref: redis.Redis) -> None:
@@ -175,8 +175,8 @@ def test_config_resetstat_and_help(r: redis.Redis, ref: redis.Redis) -> None:
     assert r.config_resetstat() is True
     assert "cmdstat_get" not in r.info("commandstats")
     assert r.info("stats")["keyspace_misses"] == 0
-    mine = r.execute_command("CONFIG", "HELP")
-    assert mine[0] == ref.execute_command("CONFIG", "HELP")[0]
+    mine = execute(r, "CONFIG", "HELP")
+    assert mine[0] == execute(ref, "CONFIG", "HELP")[0]
 
 
 # -- DBSIZE, TIME, FLUSH ---------------------------------------------------------------------
@@ -191,7 +191,7 @@ def test_dbsize_time_flush(r: redis.Redis, ref: redis.Redis) -> None:
     assert r.flushdb(asynchronous=True) is True
     assert r.dbsize() == 0
     r.set("c", "3")
-    assert r.execute_command("FLUSHALL", "SYNC") in (True, b"OK")
+    assert execute(r, "FLUSHALL", "SYNC") in (True, b"OK")
     assert r.dbsize() == 0
     for args in (("FLUSHALL", "foo"), ("FLUSHALL", "SYNC", "ASYNC"), ("FLUSHDB", "x")):
         same_error(r, ref, *args)
@@ -208,7 +208,7 @@ def test_slowlog_entries(r: redis.Redis, raw: Raw) -> None:
     try:
         raw.call("CLIENT", "SETNAME", "slowpoke")
         raw.call("SET", "key", "x" * 200)
-        entries = r.execute_command("SLOWLOG", "GET", "-1")
+        entries = execute(r, "SLOWLOG", "GET", "-1")
     finally:
         r.config_set("slowlog-log-slower-than", "10000")
     set_entry = next(e for e in entries if e[3][0] == b"SET")
@@ -217,7 +217,7 @@ def test_slowlog_entries(r: redis.Redis, raw: Raw) -> None:
     assert argv == [b"SET", b"key", b"x" * 128 + b"... (72 more bytes)"]
     assert re.fullmatch(rb"127\.0\.0\.1:\d+", addr) and name == b"slowpoke"
     assert r.slowlog_len() >= 2
-    assert len(r.execute_command("SLOWLOG", "GET", "1")) == 1
+    assert len(execute(r, "SLOWLOG", "GET", "1")) == 1
     assert r.slowlog_reset() is True
     assert r.slowlog_len() == 0
 
@@ -225,7 +225,7 @@ def test_slowlog_entries(r: redis.Redis, raw: Raw) -> None:
 def test_slowlog_errors_match_redis(r: redis.Redis, ref: redis.Redis) -> None:
     for args in (("GET", "abc"), ("GET", "-2"), ("GET", "1", "2"), ("LEN", "x"), ("FOO",)):
         same_error(r, ref, "SLOWLOG", *args)
-    assert r.execute_command("SLOWLOG", "HELP") == ref.execute_command("SLOWLOG", "HELP")
+    assert execute(r, "SLOWLOG", "HELP") == execute(ref, "SLOWLOG", "HELP")
 
 
 # -- SHUTDOWN -----------------------------------------------------------------------------

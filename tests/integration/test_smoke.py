@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import redis
 
+from tests.integration.compare import execute
+
 
 def test_ping_set_get_roundtrip(r: redis.Redis) -> None:
     assert r.ping() is True
@@ -16,7 +18,7 @@ def test_unknown_command_error_matches_redis(r: redis.Redis, ref: redis.Redis) -
     errors = []
     for client in (r, ref):
         try:
-            client.execute_command("NOSUCHCMD", "a", "b")
+            execute(client, "NOSUCHCMD", "a", "b")
         except redis.ResponseError as exc:
             errors.append(str(exc))
     assert len(errors) == 2

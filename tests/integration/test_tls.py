@@ -22,6 +22,7 @@ from redis.backoff import NoBackoff
 from redis.retry import Retry
 
 from tests.conftest import Process, free_port
+from tests.integration.compare import execute
 
 NO_RETRY = Retry(NoBackoff(), 0)
 
@@ -129,7 +130,7 @@ def test_client_with_certificate_is_served(tmp_path: Path, certs: Certs, protoco
     ):
         assert client.set("k", "v")
         assert client.get("k") == b"v"
-        assert client.execute_command("ACL", "WHOAMI") == b"default"
+        assert execute(client, "ACL", "WHOAMI") == b"default"
 
 
 def test_auth_clients_yes_refuses_missing_or_untrusted_certificates(

@@ -16,7 +16,7 @@ import pytest
 import redis
 
 from tests.conftest import Process, start_geokv, start_redis
-from tests.integration.compare import port_of, protocol_of
+from tests.integration.compare import execute, port_of, protocol_of, watch
 
 Script = list[tuple[Any, ...]]
 
@@ -55,7 +55,7 @@ def outcomes(client: redis.Redis, script: Script) -> list[Any]:
     out: list[Any] = []
     for command in script:
         try:
-            out.append(normalize(client.execute_command(*command)))
+            out.append(normalize(execute(client, *command)))
         except redis.ResponseError as exc:
             out.append(normalize(exc))
     return out
@@ -182,7 +182,7 @@ def _watch_then(client: redis.Redis, keys: list[str], meddle: Any, script: Scrip
     """WATCH keys, let `meddle` act from another connection, run `script`; the last reply."""
     other = _other(client)
     try:
-        client.execute_command("WATCH", *keys)
+        execute(client, "WATCH", *keys)
         meddle(other)
     finally:
         other.close()
@@ -259,7 +259,7 @@ def test_watched_key_expiring_before_exec_aborts(pair: tuple[redis.Redis, redis.
     results = []
     for client in pair:
         client.set("k", "v", px=100)
-        client.execute_command("WATCH", "k")
+        execute(client, "WATCH", "k")
     time.sleep(0.3)  # let the TTL pass; bounded
     for client in pair:
         results.append(outcomes(client, [("MULTI",), ("PING",), ("EXEC",)])[-1])
@@ -268,7 +268,7 @@ def test_watched_key_expiring_before_exec_aborts(pair: tuple[redis.Redis, redis.
 
 def test_redis_py_pipeline_without_conflict_commits(r: redis.Redis) -> None:
     with r.pipeline(transaction=True) as pipe:
-        pipe.watch("counter")
+        watch(pipe, "counter")
         current = int(pipe.get("counter") or 0)
         pipe.multi()
         pipe.set("counter", current + 5)
@@ -279,7 +279,7 @@ def test_redis_py_pipeline_without_conflict_commits(r: redis.Redis) -> None:
 def test_redis_py_pipeline_raises_watch_error_on_conflict(r: redis.Redis) -> None:
     r.set("k", 1)
     with r.pipeline(transaction=True) as pipe:
-        pipe.watch("k")
+        watch(pipe, "k")
         r.set("k", 2)  # another connection of the pool
         pipe.multi()
         pipe.set("k", 3)
@@ -312,9 +312,7 @@ def test_oom_inside_multi_matches_redis(tmp_path: Path) -> None:
 def test_acl_change_between_queueing_and_exec(pair: tuple[redis.Redis, redis.Redis]) -> None:
     results = []
     for admin in pair:
-        admin.execute_command(
-            "ACL", "SETUSER", "txn-user", "reset", "on", ">pw", "+@all", "~*", "&*"
-        )
+        execute(admin, "ACL", "SETUSER", "txn-user", "reset", "on", ">pw", "+@all", "~*", "&*")
         user = redis.Redis(
             port=port_of(admin),
             protocol=protocol_of(admin),
@@ -333,13 +331,13 @@ def test_acl_change_between_queueing_and_exec(pair: tuple[redis.Redis, redis.Red
                 ("PUBLISH", "ch", "m"),
             ]
             outcomes(user, script)
-            admin.execute_command(
-                "ACL", "SETUSER", "txn-user", "-set", "resetkeys", "~o*", "resetchannels"
+            execute(
+                admin, "ACL", "SETUSER", "txn-user", "-set", "resetkeys", "~o*", "resetchannels"
             )
             results.append(outcomes(user, [("EXEC",)])[0])
         finally:
             user.close()
-            admin.execute_command("ACL", "DELUSER", "txn-user")
+            execute(admin, "ACL", "DELUSER", "txn-user")
     assert results[0] == results[1]
     changed = (
         "ACLs rules changed between the moment the transaction was accumulated and the EXEC "

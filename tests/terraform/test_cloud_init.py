@@ -21,7 +21,7 @@ from typing import Any
 
 import hcl2
 import pytest
-import yaml
+import yaml  # type: ignore[import-untyped]  # PyYAML has no hints; types-PyYAML is not a test dependency
 
 from node.config import Config, InvalidValue
 from tests.terraform.conftest import (

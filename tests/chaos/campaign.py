@@ -28,6 +28,7 @@ from tests.chaos.checker import Verdict, check
 from tests.chaos.cluster import REAL_NEMESES, ChaosCluster
 from tests.chaos.history import History
 from tests.chaos.workload import Workload
+from tests.integration.compare import execute
 
 REGIONS = ["eu", "us", "ap"]
 
@@ -57,7 +58,7 @@ def _session(
         argv = workload.next()
         event = history.invoke(cid, region, int((time.monotonic() - started) * 1000), argv)
         try:
-            event.result = client.execute_command(*argv)
+            event.result = execute(client, *argv)
             event.status = "ok"
         except redis.ResponseError as e:
             event.status, event.result = "fail", str(e)
@@ -95,12 +96,14 @@ def _divergence(cluster: ChaosCluster, history: History) -> list[str]:
 
 def _dump(client: redis.Redis, key: bytes) -> Any:
     kind = client.type(key)
-    command = {b"string": "GET", b"set": "SMEMBERS", b"hash": "HGETALL", b"list": "LRANGE",
-               b"zset": "ZRANGE"}.get(kind)  # fmt: skip
+    # redis-py types TYPE's reply as bytes | str: bytes here (no decode_responses).
+    commands: dict[bytes | str, str] = {b"string": "GET", b"set": "SMEMBERS", b"hash": "HGETALL",
+                                        b"list": "LRANGE", b"zset": "ZRANGE"}  # fmt: skip
+    command = commands.get(kind)
     if command is None:
         return kind
     extra = [0, -1, "WITHSCORES"] if command == "ZRANGE" else [0, -1] if command == "LRANGE" else []
-    value = client.execute_command(command, key, *extra)
+    value = execute(client, command, key, *extra)
     return (
         sorted(value.items())
         if isinstance(value, dict)
@@ -155,7 +158,7 @@ def run_campaign(
         reader = cluster.clients[REGIONS[0]]
 
         def read(argv: list[bytes]) -> Any:
-            return reader.execute_command(*argv)
+            return execute(reader, *argv)
 
         outcome.verdict = check(seed, history, read, digests)
         outcome.verdict.problems += unsteady + divergence

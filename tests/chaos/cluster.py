@@ -19,6 +19,7 @@ from pathlib import Path
 
 import redis
 
+from tests.integration.compare import execute
 from tests.replicator.cluster import Cluster
 from topology.linkproxy import LinkProxy
 
@@ -112,7 +113,7 @@ class ChaosCluster(Cluster):
         self.clients[region] = redis.Redis(port=self.procs[region].port)
 
     def binlog_fault(self, region: str, *mode: object) -> None:
-        self.clients[region].execute_command("DEBUG", "BINLOG-FAULT", *mode)
+        execute(self.clients[region], "DEBUG", "BINLOG-FAULT", *mode)
 
     def unskew(self, region: str) -> None:
         self.clients[region].config_set("clock-skew-ms", 0)

@@ -14,6 +14,7 @@ from redis.backoff import NoBackoff
 from redis.retry import Retry
 
 from tests.conftest import Process, start_geokv, start_redis
+from tests.integration.compare import execute
 
 MISCONF = "MISCONF Errors writing to the AOF file: Input/output error"
 FLAGS = ("--appendfsync", "always", "--enable-debug-command", "yes")
@@ -21,7 +22,7 @@ FLAGS = ("--appendfsync", "always", "--enable-debug-command", "yes")
 
 def _error(client: redis.Redis, *argv: object) -> str:
     with pytest.raises(redis.ResponseError) as exc:
-        client.execute_command(*argv)
+        execute(client, *argv)
     return str(exc.value)
 
 
@@ -35,7 +36,7 @@ def test_debug_is_refused_by_default_with_redis_s_words(tmp_path: Path) -> None:
         assert _error(ours, *setting) == _error(theirs, *setting)
         get = ("CONFIG", "GET", "enable-debug-command")
         got = {b"enable-debug-command": b"no"}
-        assert ours.execute_command(*get) == theirs.execute_command(*get) == got
+        assert execute(ours, *get) == execute(theirs, *get) == got
         assert ours.set("k", "v")
     finally:
         geokv.stop()
@@ -78,7 +79,7 @@ def test_a_failing_disk_refuses_writes_and_keeps_every_acknowledged_one(
 ) -> None:
     client = _client(node.port)
     assert client.set("before", "1")
-    assert client.execute_command("DEBUG", "BINLOG-FAULT", "fail") == b"OK"
+    assert execute(client, "DEBUG", "BINLOG-FAULT", "fail") == b"OK"
 
     def write(key: str) -> object:
         try:
@@ -98,7 +99,7 @@ def test_a_failing_disk_refuses_writes_and_keeps_every_acknowledged_one(
     assert outcomes[-1] == MISCONF, outcomes
     refused = [key for key, outcome in zip(tried, outcomes, strict=True) if outcome == MISCONF]
     assert _error(client, "PING") == MISCONF  # as Redis while its AOF fails
-    assert client.execute_command("DEBUG", "BINLOG-FAULT", "ok") == b"OK"
+    assert execute(client, "DEBUG", "BINLOG-FAULT", "ok") == b"OK"
     # The binlog retries the failed write about once a second.
     assert _until(lambda: write("after"), True)[-1] is True
     node, client = _kill_and_restart(node, tmp_path)
@@ -113,12 +114,12 @@ def test_a_slow_disk_delays_acknowledgements_but_loses_nothing(
     node: Process, tmp_path: Path
 ) -> None:
     client = _client(node.port)
-    assert client.execute_command("DEBUG", "BINLOG-FAULT", "slow", 100) == b"OK"
+    assert execute(client, "DEBUG", "BINLOG-FAULT", "slow", 100) == b"OK"
     assert all(client.incrby("n", 1) == i for i in range(1, 6))
     node, client = _kill_and_restart(node, tmp_path)
     try:
         assert client.get("n") == b"5"
-        assert client.execute_command("DEBUG", "BINLOG-FAULT", "ok") == b"OK"
+        assert execute(client, "DEBUG", "BINLOG-FAULT", "ok") == b"OK"
         assert _error(client, "DEBUG", "BINLOG-FAULT", "slow", "-1") == (
             "value is not an integer or out of range"
         )

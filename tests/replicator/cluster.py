@@ -8,11 +8,12 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import redis
 
 from tests.conftest import Process, free_port, start_geokv
+from tests.integration.compare import execute
 from topology.linkproxy import Direction, LinkProxy
 
 
@@ -89,14 +90,14 @@ class Cluster:
 
     def crdt(self, region: str) -> dict[str, Any]:
         """INFO crdt as redis-py parses it (a=1,b=2 values become dicts)."""
-        return self.clients[region].info("crdt")  # type: ignore[no-any-return]
+        return self.clients[region].info("crdt")
 
     def applied(self, region: str) -> dict[str, int]:
         vv = self.crdt(region)["applied_vv"]
         return dict(vv) if isinstance(vv, dict) else {}
 
     def digest(self, region: str) -> bytes:
-        return self.clients[region].execute_command("GEOKV", "DIGEST")  # type: ignore[no-any-return]
+        return cast(bytes, execute(self.clients[region], "GEOKV", "DIGEST"))
 
     def wait_converged(self, regions: list[str] | None = None, timeout: float = 60.0) -> None:
         """Until the regions applied the same records and show the same state."""

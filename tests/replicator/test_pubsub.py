@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 import redis
 
+from tests.integration.compare import pubsub_of
 from tests.replicator.cluster import Cluster
 
 REGIONS = ["eu", "us", "ap"]
@@ -41,9 +42,9 @@ def _drain(sub: redis.client.PubSub, want: int, timeout: float = 20.0) -> list[b
 def test_published_messages_reach_every_regions_subscribers_once(cluster: Cluster) -> None:
     subs = {}
     for region in REGIONS:
-        sub = cluster.clients[region].pubsub()
+        sub = pubsub_of(cluster.clients[region])
         sub.subscribe("news")
-        assert sub.get_message(timeout=5)["type"] == "subscribe"  # type: ignore[index]
+        assert sub.get_message(timeout=5)["type"] == "subscribe"
         subs[region] = sub
     sent = []
     for region in REGIONS:

@@ -9,11 +9,12 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import redis
 
 from tests.conftest import ROOT, Process, free_port, start_geokv
+from tests.integration.compare import execute
 
 
 class Regions:
@@ -49,7 +50,7 @@ class Regions:
         return redis.Redis(port=self.procs[rid].port)
 
     def digest(self, rid: str) -> bytes:
-        return self.client(rid).execute_command("GEOKV", "DIGEST")  # type: ignore[no-any-return,no-untyped-call]
+        return cast(bytes, execute(self.client(rid), "GEOKV", "DIGEST"))
 
     def stop(self) -> None:
         for proc in self.procs.values():

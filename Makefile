@@ -35,7 +35,7 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff format --check node binlog replicator topology tests bench
 
 typecheck: $(STAMP)
-	$(VENV)/bin/mypy node binlog replicator topology
+	$(VENV)/bin/mypy node binlog replicator topology tests
 
 bench: $(STAMP) system-deps
 	$(PY) bench/resp.py

@@ -24,6 +24,7 @@ from typing import Any, Protocol, cast
 from binlog import BinlogError
 from node.client import Client
 from node.core import Node
+from node.gcpolicy import FreezeSurvivors
 from node.persistence import Persistence
 from node.session import Session
 
@@ -233,6 +234,7 @@ class Server:
         self.listeners: list[asyncio.AbstractServer] = []
         self._stopping = asyncio.Event()
         self._cron_task: asyncio.Task[None] | None = None
+        self._gc = FreezeSurvivors()
         # Connections holding replies for an fsync, by the position they wait for:
         # positions only grow, so this is in position order.
         self._awaiting: deque[tuple[int, RespProtocol]] = deque()
@@ -343,6 +345,7 @@ class Server:
             if self.persistence is not None:
                 self.persistence.tick()
             node.collect_garbage()
+            self._gc.tick()
             node.stats.sample(time.monotonic())
             self._close_idle()
             for proto in list(self.protocols):

@@ -249,7 +249,8 @@ def apply_path(records: int) -> tuple[float, float]:
         stats = LinkStats()
         began, cpu = time.perf_counter(), time.process_time()
         for data in batches:
-            receive(pb.Batch.FromString(data).frames, applier, stats)
+            for _ in receive(pb.Batch.FromString(data).frames, applier, stats):
+                await asyncio.sleep(0)  # as the subscriber does between slices
             await asyncio.sleep(0)  # the binlog's writer thread gets its turn
         took, cpu = time.perf_counter() - began, time.process_time() - cpu
         await persistence.close()

@@ -17,6 +17,7 @@ import contextlib
 import logging
 import random
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -38,6 +39,9 @@ if TYPE_CHECKING:
 log = logging.getLogger("geokv.replicator")
 
 ACK_SECONDS = 0.05
+# Records applied between two turns of the loop: a batch of a catch-up holds ~10k
+# (~100 ms of applying), which clients of this region must not wait behind.
+RECEIVE_SLICE = 1000
 # A connected link silent this long (the peer sends a batch at least every
 # second) no longer counts as a direct source of its region's records.
 DIRECT_STALE_SECONDS = 2.5
@@ -171,7 +175,10 @@ class Subscriber:
             if message.HasField("batch"):
                 batch = message.batch
                 stats.peer_vv = vv_dict(batch.peer_vv)
-                receive(batch.frames, applier, stats)
+                for _ in receive(batch.frames, applier, stats):
+                    await asyncio.sleep(0)
+                    if applier.generation != generation:
+                        raise Resubscribe
                 if applier.generation != generation:
                     raise Resubscribe
             elif message.HasField("snapshot"):
@@ -246,10 +253,13 @@ class Subscriber:
                     return  # the call ended: _receive reports why
 
 
-def receive(frames: bytes, applier: Applier, stats: LinkStats) -> None:
+def receive(frames: bytes, applier: Applier, stats: LinkStats) -> Iterator[None]:
     """Hand a batch's records to the applier, duplicates dropped before their payload
-    is decoded. BadFrames or PayloadError: the link goes down, retried later."""
-    for origin, seq, hlc, deps, payload in records(frames):
+    is decoded; pauses (yields) after every RECEIVE_SLICE records. BadFrames or
+    PayloadError: the link goes down, retried later."""
+    for n, (origin, seq, hlc, deps, payload) in enumerate(records(frames), 1):
+        if n % RECEIVE_SLICE == 0:
+            yield
         stats.received += 1
         if applier.is_duplicate(origin, seq):
             stats.duplicates += 1

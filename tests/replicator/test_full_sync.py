@@ -25,18 +25,22 @@ COMPACTING = (
 )  # fmt: skip
 
 
-@pytest.fixture
-def cluster(tmp_path: Path) -> Iterator[Cluster]:
-    c = Cluster(tmp_path, REGIONS, flags=COMPACTING)
+def compacting_cluster(tmp_path: Path, regions: list[str]) -> Iterator[Cluster]:
+    """A cluster that compacts its history quickly, stopped whatever happens."""
+    c = Cluster(tmp_path, regions, flags=COMPACTING)
     try:
         yield c
     finally:
         c.stop()
 
 
-class Writer(threading.Thread):
-    """Writes to one region until stopped: SET/DEL on shared keys, INCRBY on shared
-    counters (acknowledged increments summed), one unique key per write."""
+@pytest.fixture
+def cluster(tmp_path: Path) -> Iterator[Cluster]:
+    yield from compacting_cluster(tmp_path, REGIONS)
+
+
+class RegionWriter(threading.Thread):
+    """A client thread writing to one region until stopped or `limit` writes."""
 
     def __init__(self, port: int, region: str, seed: int, limit: int) -> None:
         super().__init__(daemon=True)
@@ -44,9 +48,22 @@ class Writer(threading.Thread):
         self.region = region
         self.rnd = random.Random(seed)
         self.limit = limit
+        self.halt = threading.Event()
+
+    def finish(self) -> None:
+        self.halt.set()
+        self.join(120)
+        assert not self.is_alive()
+
+
+class Writer(RegionWriter):
+    """SET/DEL on shared keys, INCRBY on shared counters (acknowledged increments
+    summed), one unique key per write."""
+
+    def __init__(self, port: int, region: str, seed: int, limit: int) -> None:
+        super().__init__(port, region, seed, limit)
         self.increments: Counter[str] = Counter()
         self.unique: list[bytes] = []
-        self.halt = threading.Event()
 
     def run(self) -> None:
         rnd, client = self.rnd, self.client
@@ -67,11 +84,6 @@ class Writer(threading.Thread):
             client.set(name, b"1")
             self.unique.append(name)
             i += 1
-
-    def finish(self) -> None:
-        self.halt.set()
-        self.join(120)
-        assert not self.is_alive()
 
 
 def test_a_region_back_after_compaction_rejoins_by_full_sync_under_writes(

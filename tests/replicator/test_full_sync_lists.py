@@ -6,17 +6,14 @@ is lost: each one pushed is still in a list unless a pop or LREM returned it."""
 
 from __future__ import annotations
 
-import random
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import redis
 
 from tests.replicator.cluster import Cluster
-from tests.replicator.test_full_sync import COMPACTING
+from tests.replicator.test_full_sync import RegionWriter, compacting_cluster
 
 REGIONS = ["eu", "ap"]
 LISTS = [f"l{n}" for n in range(3)]
@@ -24,26 +21,17 @@ LISTS = [f"l{n}" for n in range(3)]
 
 @pytest.fixture
 def cluster(tmp_path: Path) -> Iterator[Cluster]:
-    c = Cluster(tmp_path, REGIONS, flags=COMPACTING)
-    try:
-        yield c
-    finally:
-        c.stop()
+    yield from compacting_cluster(tmp_path, REGIONS)
 
 
-class ListWriter(threading.Thread):
+class ListWriter(RegionWriter):
     """List commands on shared keys with unique values until stopped; remembers the
     values it pushed (acknowledged) and those its pops and LREMs returned."""
 
     def __init__(self, port: int, region: str, seed: int, limit: int) -> None:
-        super().__init__(daemon=True)
-        self.client = redis.Redis(port=port)
-        self.region = region
-        self.rnd = random.Random(seed)
-        self.limit = limit
+        super().__init__(port, region, seed, limit)
         self.pushed: list[str] = []
         self.taken: set[str] = set()
-        self.halt = threading.Event()
 
     def run(self) -> None:
         for i in range(self.limit):
@@ -69,11 +57,6 @@ class ListWriter(threading.Thread):
             client.lmove(key, rnd.choice(LISTS), "LEFT", "RIGHT")  # the value stays in a list
         elif client.lrem(key, 1, pivot):
             self.taken.add(pivot)
-
-    def finish(self) -> None:
-        self.halt.set()
-        self.join(120)
-        assert not self.is_alive()
 
 
 def full_syncs(cluster: Cluster) -> int:

@@ -183,6 +183,10 @@ def _r_float(buf: bytes, pos: int) -> tuple[float, int]:
 
 _DOUBLE = struct.Struct("<d")  # sorted-set scores: IEEE 754 binary64, little-endian
 FLOAT: Final = (_w_float, _r_float)
+_TYPED_ITEM = _tuple(BYTES, OBSERVED, KEY_OBSERVED)
+TYPED: Final = (_seq(_TYPED_ITEM[0]), _rseq(_TYPED_ITEM[1]))
+_KEYS_TYPED_ITEM = _tuple(BYTES, TYPED)
+KEYS_TYPED: Final = (_seq(_KEYS_TYPED_ITEM[0]), _rseq(_KEYS_TYPED_ITEM[1]))
 _Z_ENTRY = _tuple(BYTES, FLOAT, OBSERVED)
 Z_ENTRIES: Final = (_seq(_Z_ENTRY[0]), _rseq(_Z_ENTRY[1]))
 
@@ -209,13 +213,21 @@ SCHEMAS: Final[dict[type, tuple[int, tuple[tuple[str, tuple[Writer, Reader]], ..
     ZRem: (32, (("key", BYTES), ("vv", VV), ("members", KEY_OBSERVED))),
     Publish: (60, (("channel", BYTES), ("message", BYTES))),
 }
-# An expiry write that replaces expiry entries it saw (`seen`, node.crdt.expiry)
-# uses these tags; without any, the op keeps its shorter form above.
-WITH_SEEN: Final[dict[type, tuple[int, tuple[tuple[str, tuple[Writer, Reader]], ...]]]] = {
-    SetExpire: (50, (*SCHEMAS[SetExpire][1], ("seen", VV))),
-    SetStr: (51, (*SCHEMAS[SetStr][1], ("seen", VV))),
+# Longer forms of some ops, each with one more field, used only when that field
+# is not empty; otherwise the op keeps its shorter form above (a plain SET or a
+# DEL without counters pays nothing, and logs written before the field existed
+# still decode to the same op). `seen`: the expiry entries an expiry write
+# replaces (node.crdt.expiry); `typed`: a delete's observed counters per type.
+EXTENDED: Final[dict[type, tuple[str, int, tuple[tuple[str, tuple[Writer, Reader]], ...]]]] = {
+    SetExpire: ("seen", 50, (*SCHEMAS[SetExpire][1], ("seen", VV))),
+    SetStr: ("seen", 51, (*SCHEMAS[SetStr][1], ("seen", VV))),
+    DelKey: ("typed", 6, (*SCHEMAS[DelKey][1], ("typed", TYPED))),
+    Flush: ("typed", 7, (*SCHEMAS[Flush][1], ("typed", KEYS_TYPED))),
 }
-_BY_TAG = {tag: (cls, fields) for cls, (tag, fields) in [*SCHEMAS.items(), *WITH_SEEN.items()]}
+_BY_TAG = {
+    **{tag: (cls, fields) for cls, (tag, fields) in SCHEMAS.items()},
+    **{tag: (cls, fields) for cls, (_, tag, fields) in EXTENDED.items()},
+}
 
 
 _Encoder = tuple[int, Callable[[Any], tuple[Any, ...]], tuple[Writer, ...]]
@@ -229,7 +241,9 @@ def _encoder(tag: int, fields: tuple[tuple[str, tuple[Writer, Reader]], ...]) ->
 
 
 _ENCODERS: Final = {cls: _encoder(*schema) for cls, schema in SCHEMAS.items()}
-_ENCODERS_SEEN: Final = {cls: _encoder(*schema) for cls, schema in WITH_SEEN.items()}
+_EXTENDED: Final = {
+    cls: (field, _encoder(tag, fields)) for cls, (field, tag, fields) in EXTENDED.items()
+}
 
 
 def encode_ops(ops: tuple[Op, ...]) -> bytes:
@@ -237,8 +251,9 @@ def encode_ops(ops: tuple[Op, ...]) -> bytes:
     _w_uint(out, len(ops))
     for op in ops:
         tag, get, writers = _ENCODERS[type(op)]
-        if getattr(op, "seen", None):
-            tag, get, writers = _ENCODERS_SEEN[type(op)]
+        extended = _EXTENDED.get(type(op))
+        if extended is not None and getattr(op, extended[0]):
+            tag, get, writers = extended[1]
         out.append(tag)
         for write, value in zip(writers, get(op), strict=True):
             write(out, value)

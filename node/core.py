@@ -18,6 +18,7 @@ from node.blocking import Blocking
 from node.client import Client
 from node.clock import Clock, SystemClock
 from node.config import Config
+from node.crdt.base import TypedObserved
 from node.crdt.strings import StrValue
 from node.effects import DelKey, EffectSink, Flush, MemorySink, Op, Publish, Record, apply_record
 from node.errors import WRONGTYPE
@@ -206,18 +207,28 @@ class Node:
         value = self.lookup(key)
         if value is None:
             return False
-        self._write_delete(key, value)
+        self._write_delete(key)
         return True
 
-    def _write_delete(self, key: bytes, value: Value) -> None:
-        self.write(DelKey(key, self.observed_vv(), value.observed(), value.members_observed()))
+    def _write_delete(self, key: bytes) -> None:
+        self.write(DelKey(key, self.observed_vv(), typed=self._observations(key)))
 
     def flush(self) -> None:
         """Observed-remove of every key, carrying the counters this region saw."""
-        data = self.keyspace.data.items()
-        observed = tuple((key, obs) for key, value in data if (obs := value.observed()))
-        members = tuple((key, mobs) for key, value in data if (mobs := value.members_observed()))
-        self.write(Flush(self.observed_vv(), observed, members))
+        ks = self.keyspace
+        keys = {*ks.data, *ks.others}
+        typed = tuple((key, seen) for key in keys if (seen := self._observations(key)))
+        self.write(Flush(self.observed_vv(), typed=typed))
+
+    def _observations(self, key: bytes) -> TypedObserved:
+        """The counters a delete of `key` observes, per type: of the shown value and
+        of any value a type conflict hides, which the delete removes too."""
+        out = []
+        for value, _ in self.keyspace.values_of(key):
+            observed, members = value.observed(), value.members_observed()
+            if observed or members:
+                out.append((value.TYPE, observed, members))
+        return tuple(out)
 
     def collect_garbage(self) -> int:
         """Drop a batch of the tombstones that no future write can need (each cron tick)."""
@@ -233,9 +244,8 @@ class Node:
         return tuple(vv.items())
 
     def _expire(self, key: bytes) -> None:
-        value = self.keyspace.data.get(key)
-        if value is not None:
-            self._write_delete(key, value)
+        if key in self.keyspace.data:
+            self._write_delete(key)
 
     # -- WATCH ------------------------------------------------------------------------
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
-from node.crdt.base import MembersObserved, Num, Observed
+from node.crdt.base import MembersObserved, Num, Observed, TypedObserved
 from node.crdt.expiry import Seen
 from node.crdt.hashes import HashValue
 from node.crdt.lists import ElemId, ListValue
@@ -65,13 +65,20 @@ class IncrStr:
 @dataclass(slots=True)
 class DelKey:
     """Observed-remove delete: removes what the deleting region had seen (`vv`),
-    with the counter contributions it saw: of the value (`observed`) and of each
-    member of a collection (`members`), so unobserved increments survive."""
+    with the counter contributions it saw in each value the key held, shown or
+    hidden by a type conflict (`typed`: per type, of the value and of each
+    member), so unobserved increments survive and observed ones never return.
+
+    `observed` and `members`, without a type, come only from logs written before
+    `typed` existed (they then apply to every type, as they did); new deletes
+    leave them empty.
+    """
 
     key: bytes
     vv: tuple[tuple[str, int], ...]
     observed: Observed = ()
     members: MembersObserved = ()
+    typed: TypedObserved = ()
 
     def apply(self, ks: Keyspace, origin: str, stamp: int) -> None:
         ks.merge_del(self, stamp)
@@ -94,14 +101,16 @@ class SetExpire:
 class Flush:
     """FLUSHALL/FLUSHDB: removes every key the flushing region had seen.
 
-    `observed` and `members` hold the counter contributions the flushing region
-    saw, per key (as in DelKey): every region must reset counters by the
-    origin's view, not by whatever it has applied itself.
+    `typed` holds the counter contributions the flushing region saw, per key and
+    value type (as in DelKey): every region must reset counters by the origin's
+    view, not by whatever it has applied itself. `observed` and `members` (per
+    key, any type) come only from logs written before `typed` existed.
     """
 
     vv: tuple[tuple[str, int], ...]
     observed: tuple[tuple[bytes, Observed], ...] = ()
     members: tuple[tuple[bytes, MembersObserved], ...] = ()
+    typed: tuple[tuple[bytes, TypedObserved], ...] = ()
 
     def apply(self, ks: Keyspace, origin: str, stamp: int) -> None:
         ks.merge_flush(self, stamp)

@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import TYPE_CHECKING, TypeVar
 
-from node.crdt.base import CrdtValue
+from node.crdt.base import CrdtValue, MembersObserved, Observed, TypedObserved
 from node.crdt.expiry import Entry, Expiry, Seen
 from node.crdt.hashes import HashValue
 from node.crdt.lists import ListValue
@@ -37,6 +37,17 @@ if TYPE_CHECKING:
 Value = CrdtValue
 V = TypeVar("V", bound=CrdtValue)
 _SCAN_SNAPSHOTS = 32
+
+
+def _by_type(
+    typed: TypedObserved, observed: Observed, members: MembersObserved
+) -> Callable[[Value], tuple[Observed, MembersObserved]]:
+    """What a delete observed of a value of each type. A delete logged before
+    observations had types (`observed`, `members`) keeps meaning what it meant:
+    the same for every type."""
+    by_type = {kind: (obs, mobs) for kind, obs, mobs in typed}
+    untyped = (observed, members)
+    return lambda value: by_type.get(value.TYPE, untyped)
 
 
 class Keyspace:
@@ -184,8 +195,9 @@ class Keyspace:
         held = self.values_of(op.key)
         if not held:
             return
+        seen = _by_type(op.typed, op.observed, op.members)
         for value, _ in held:
-            value.mask(vv, op.observed, op.members)
+            value.mask(vv, *seen(value))
         self._elect(op.key)
 
     def merge_expire(self, op: SetExpire, origin: str, stamp: int) -> None:
@@ -195,13 +207,15 @@ class Keyspace:
 
     def merge_flush(self, op: Flush, stamp: int) -> None:
         vv = dict(op.vv)
+        typed = dict(op.typed)
         observed = dict(op.observed)
         members = dict(op.members)
         for key in list(self.expiry):
             self._mask_expiry(key, vv)
         for key in {*self.data, *self.others}:
+            seen = _by_type(typed.get(key, ()), observed.get(key, ()), members.get(key, ()))
             for value, _ in self.values_of(key):
-                value.mask(vv, observed.get(key, ()), members.get(key, ()))
+                value.mask(vv, *seen(value))
             self._elect(key)
 
     def close_mark(self) -> int:

@@ -17,6 +17,9 @@ Num = int | Decimal
 Observed = tuple[tuple[str, Num, int], ...]
 # Per member (hash field, sorted-set member): the contributions a remove observed.
 MembersObserved = tuple[tuple[bytes, Observed], ...]
+# Per value type (`CrdtValue.TYPE`), both of the above: what a delete observed of
+# each value a key held, shown or hidden by a type conflict.
+TypedObserved = tuple[tuple[bytes, Observed, MembersObserved], ...]
 # (stamp, region): the identity of one write, ordered like LWW.
 Dot = tuple[int, str]
 NO_DOT: Dot = (-1, "")

@@ -59,10 +59,30 @@ def visible(value: StrValue | None) -> bytes:
 
 def replace(node: Node, key: bytes, data: bytes, expire_at: int, current: Value | None) -> None:
     """Replace a key's value; increments this write has seen are absorbed into it,
-    and so are the expiry entries it has seen, unless it keeps the TTL."""
+    and so are the expiry entries it has seen, unless it keeps the TTL.
+
+    As Redis's setKey replaces a value of any type, a key also holding a value of
+    another type (shown, or hidden by a type conflict) is deleted first in the
+    same record: what the write saw of it must not come back when a concurrent
+    write of that type wins the key later."""
+    if _holds_another_type(node, key, current):
+        if expire_at == KEEP_TTL:
+            kept = node.keyspace.ttl_ms(key)
+            expire_at = NO_TTL if kept is None else kept
+        node.delete(key)
+        current = None
     observed = () if current is None else current.observed()
     seen = () if expire_at == KEEP_TTL else node.keyspace.expiry_seen(key)
     node.write(SetStr(key, data, expire_at, observed, seen))
+
+
+def _holds_another_type(node: Node, key: bytes, current: Value | None) -> bool:
+    if current is not None and type(current) is not StrValue:
+        return True
+    hidden = node.keyspace.others.get(key)
+    return hidden is not None and any(
+        type(value) is not StrValue and value.visible() for value in hidden.values()
+    )
 
 
 def check_length(node: Node, size: int) -> None:

@@ -21,20 +21,19 @@ nums = st.one_of(
 observed = st.lists(st.tuples(regions, nums, stamps), max_size=3).map(tuple)
 vv = st.lists(st.tuples(regions, stamps), max_size=3).map(tuple)
 keys = st.binary(max_size=20)
+members = st.lists(st.tuples(keys, observed), max_size=2).map(tuple)
+typed = st.lists(st.tuples(st.sampled_from([b"string", b"hash", b"zset"]), observed, members))
 ops = st.one_of(
     st.builds(SetStr, keys, st.binary(max_size=40), st.integers(-2, 1 << 50), observed),
     st.builds(IncrStr, keys, nums, st.booleans()),
-    st.builds(
-        DelKey, keys, vv, observed, st.lists(st.tuples(keys, observed), max_size=2).map(tuple)
-    ),
+    st.builds(DelKey, keys, vv, observed, members, typed.map(tuple)),
     st.builds(SetExpire, keys, st.integers(-2, 1 << 50)),
     st.builds(
         Flush,
         vv,
         st.lists(st.tuples(keys, observed), max_size=3).map(tuple),
-        st.lists(
-            st.tuples(keys, st.lists(st.tuples(keys, observed), max_size=2).map(tuple)), max_size=2
-        ).map(tuple),
+        st.lists(st.tuples(keys, members), max_size=2).map(tuple),
+        st.lists(st.tuples(keys, typed.map(tuple)), max_size=2).map(tuple),
     ),
 )
 
@@ -64,9 +63,28 @@ GOLDEN = bytes.fromhex(
 )
 
 
-def test_golden_payload_decodes_and_reencodes_byte_for_byte() -> None:
-    assert decode_ops(GOLDEN) == GOLDEN_OPS
-    assert encode_ops(GOLDEN_OPS) == GOLDEN
+# Deletes carrying observed counters per value type (tags 6 and 7).
+GOLDEN_TYPED_OPS = (
+    DelKey(b"k", (("eu", 9),), typed=((b"zset", (), ((b"m", (("us", 3, 4),)),)),)),
+    Flush((("eu", 1),), typed=((b"c", ((b"string", (("us", 2, 4),), ()),)),)),
+)
+GOLDEN_TYPED = bytes.fromhex(
+    "01 02"
+    " 06 016b 01 026575 12 00 00"  # DelKey k vv[(eu, 9)] observed[] members[] then typed:
+    " 01 047a736574 00 01 016d 01 027573 00 06 08"  # [(zset, [], [(m, [(us, int 3, 4)])])]
+    " 07 01 026575 02 00 00"  # Flush vv[(eu, 1)] observed[] members[] then typed:
+    " 01 0163 01 06737472696e67 01 027573 00 04 08 00"  # [(c, [(string, [(us, 2, 4)], [])])]
+)
+
+
+@pytest.mark.parametrize(
+    ("payload", "pinned"), [(GOLDEN, GOLDEN_OPS), (GOLDEN_TYPED, GOLDEN_TYPED_OPS)]
+)
+def test_golden_payload_decodes_and_reencodes_byte_for_byte(
+    payload: bytes, pinned: tuple[Op, ...]
+) -> None:
+    assert decode_ops(payload) == pinned
+    assert encode_ops(pinned) == payload
 
 
 @given(st.binary(max_size=64))

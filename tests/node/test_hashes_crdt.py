@@ -163,6 +163,11 @@ STEP = st.one_of(
 )
 
 
+def _hash_members(op: DelKey) -> dict[bytes, Any]:
+    """What a DEL observed of the key's hash fields (its observations are per type)."""
+    return next((dict(members) for kind, _, members in op.typed if kind == b"hash"), {})
+
+
 def expected_fields(records: list[Record]) -> dict[bytes, dict[bytes, bytes]]:
     """The rule stated on the records alone. Per field: a write survives unless a
     remove's version vector covers it; an increment counts unless an HDEL, DEL or
@@ -192,7 +197,7 @@ def expected_fields(records: list[Record]) -> dict[bytes, dict[bytes, bytes]]:
                 incrs.setdefault((op.key, op.field), []).append((record.origin, stamp, delta))
             elif isinstance(op, HDel | DelKey):
                 names = op.fields if isinstance(op, HDel) else [b"f", b"g"]
-                seen = dict(op.members)
+                seen = dict(op.members) if isinstance(op, HDel) else _hash_members(op)
                 for name in names:
                     vvs.setdefault((op.key, name), []).append(dict(op.vv))
                     absorb(op.key, name, seen.get(name, ()))

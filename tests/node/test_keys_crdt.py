@@ -17,7 +17,10 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from node.crdt.hashes import HashValue
+from node.crdt.sets import SetValue
 from node.crdt.strings import StrValue
+from node.crdt.zsets import ZsetValue
 from node.effects import DelKey, Flush, IncrStr, Record, SetStr
 from node.keyspace import Keyspace, Value
 from tests.node.crdt_harness import causal_order, replay
@@ -169,6 +172,64 @@ def test_a_later_write_of_the_losing_type_takes_the_key_back() -> None:
     assert eu.call("SET", "k", "again") is not None  # SET replaces any type
     us.sync_from(eu)
     assert us("GET", "k") == b"again"
+
+
+def test_a_delete_absorbs_the_counters_of_values_a_type_conflict_hides() -> None:
+    for command in (("DEL", "k"), ("FLUSHALL",)):
+        eu, us, ap = regions("eu", "us", "ap")
+        us("ZINCRBY", "k", "3", "m")
+        ap("HINCRBY", "k", "f", "2")
+        eu.clock.now_ms += 5
+        eu("SET", "k", "s")  # newest dot: eu shows the string, the others hidden
+        eu.sync_from(us)
+        eu.sync_from(ap)
+        base = list(eu.log)
+        eu(*command)  # observed the hidden 3 and 2
+        # Concurrent with the delete, in regions that still show their own type:
+        us("ZINCRBY", "k", "1", "m")
+        ap("HINCRBY", "k", "f", "1")
+        ks = converged(base, own(eu, 3), own(us, 1), own(ap, 1))
+        zset, hash_ = ks.typed(b"k", ZsetValue), ks.typed(b"k", HashValue)
+        assert zset is not None and zset.shown == {b"m": 1.0}, command
+        assert hash_ is not None and hash_.get(b"f") == b"1", command
+
+
+def test_a_delete_leaves_a_hidden_value_it_had_not_seen() -> None:
+    eu, us = regions("eu", "us")
+    eu.clock.now_ms += 5
+    eu("SET", "k", "s")
+    eu("DEL", "k")
+    us("HINCRBY", "k", "f", "4")  # concurrent with both
+    ks = converged([], own(eu, 0), own(us, 0))
+    hash_ = ks.data[b"k"]
+    assert isinstance(hash_, HashValue) and hash_.get(b"f") == b"4"
+
+
+def test_set_over_another_type_removes_what_it_saw_of_it() -> None:
+    """SET replaces a value of any type, as in Redis: members it saw stay gone even
+    when a concurrent write of the old type wins the key afterwards."""
+    eu, us = regions("eu", "us")
+    base = seed(eu, [us], "SADD", "k", "seen")
+    eu("SET", "k", "s")
+    eu.clock.now_ms += 5
+    us("SADD", "k", "new")  # concurrent, newer dot: the set wins the key
+    [record] = own(eu, 1)
+    assert [type(op) for op in record.ops] == [DelKey, SetStr]
+    ks = converged(base, own(eu, 1), own(us, 1))
+    shown_set = ks.data[b"k"]
+    assert isinstance(shown_set, SetValue) and set(shown_set.members) == {b"new"}
+
+
+def test_set_keepttl_over_another_type_keeps_the_ttl() -> None:
+    eu, us = regions("eu", "us")
+    seed(eu, [us], "SADD", "k", "m")
+    eu("PEXPIRE", "k", "100000")
+    ttl = eu("PTTL", "k")
+    assert eu("SET", "k", "s", "KEEPTTL") == "OK"
+    assert eu("GET", "k") == b"s"
+    assert eu("PTTL", "k") == ttl
+    us.sync_from(eu)
+    assert us("GET", "k") == b"s" and us("PTTL", "k") == ttl
 
 
 # -- property: strings and keys ----------------------------------------------------------------------

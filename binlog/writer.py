@@ -196,18 +196,20 @@ class Binlog:
         Raises WriteFailed while the disk is failing, ValueError if the record's
         seq does not follow its origin's last one (a reorder or a duplicate).
         """
+        return self.append_frame(record.origin, record.seq, record.hlc, encode_record(record))
+
+    def append_frame(self, origin: str, seq: int, hlc: int, data: bytes) -> int:
+        """`append` of a record already framed (`encode_record`'s bytes, or a frame
+        read from another log and checked): written as is, not encoded again."""
         if self._error is not None:
             raise WriteFailed(f"binlog write failed: {self._error}")
         if self._closed:
             raise BinlogError("binlog is closed")
-        if record.seq <= self._vv.get(record.origin, 0):
-            raise ValueError(
-                f"seq {record.seq} of {record.origin!r} is not after {self._vv[record.origin]}"
-            )
-        data = encode_record(record)
-        self._vv[record.origin] = record.seq
-        if record.hlc > self.max_hlc:
-            self.max_hlc = record.hlc
+        if seq <= self._vv.get(origin, 0):
+            raise ValueError(f"seq {seq} of {origin!r} is not after {self._vv[origin]}")
+        self._vv[origin] = seq
+        if hlc > self.max_hlc:
+            self.max_hlc = hlc
         self._pending.append(data)
         self._end += len(data)
         if not self._kick_scheduled:

@@ -341,8 +341,9 @@ class Record:
     ops: tuple[Op, ...]
     # Per other origin, the highest seq the writer had applied (causal dependencies).
     deps: tuple[tuple[str, int], ...] = ()
-    # The ops' encoding when the record arrived encoded (a peer's): logged as is.
-    payload: bytes = b""
+    # The record's binlog frame when it arrived as one (a peer's, its checksums
+    # verified): logged as is, not encoded again.
+    frame: bytes = b""
 
 
 def apply_record(ks: Keyspace, record: Record) -> None:

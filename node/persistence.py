@@ -27,6 +27,7 @@ from binlog import (
     Options,
     Retention,
     Snapshot,
+    encode_record,
 )
 from binlog.fs import FileSystem
 from binlog.manifest import read_manifest
@@ -87,7 +88,8 @@ class Persistence:
         self.fs = fs
         # End position of the last record appended: what a reply waits for.
         self.position = binlog.end
-        self._backlog: deque[LogRecord] = deque()
+        # (origin, seq, hlc, frame) of records the failing log did not take yet.
+        self._backlog: deque[tuple[str, int, int, bytes]] = deque()
         snapshot = binlog.recovery.snapshot
         self._snapshot_base = 0 if snapshot is None else snapshot.position
         self._snapshot_task: asyncio.Task[None] | None = None
@@ -138,18 +140,17 @@ class Persistence:
         Writes from clients are refused first (MISCONF); what still arrives here
         then is the node's own housekeeping (expiry deletes), written on recovery.
         """
-        entry = LogRecord(
-            record.origin,
-            record.seq,
-            record.stamp,
-            record.payload or encode_ops(record.ops),
-            dict(record.deps),
+        frame = record.frame or encode_record(
+            LogRecord(
+                record.origin, record.seq, record.stamp, encode_ops(record.ops), dict(record.deps)
+            )
         )
+        entry = (record.origin, record.seq, record.stamp, frame)
         if self._backlog and not self._drain():
             self._backlog.append(entry)
             return
         try:
-            self.position = self.log.append(entry)
+            self.position = self.log.append_frame(*entry)
         except BinlogError:
             self._backlog.append(entry)
 
@@ -157,7 +158,7 @@ class Persistence:
         backlog = self._backlog
         while backlog:
             try:
-                self.position = self.log.append(backlog[0])
+                self.position = self.log.append_frame(*backlog[0])
             except BinlogError:
                 return False
             backlog.popleft()

@@ -257,12 +257,12 @@ def receive(frames: bytes, applier: Applier, stats: LinkStats) -> Iterator[None]
     """Hand a batch's records to the applier, duplicates dropped before their payload
     is decoded; pauses (yields) after every RECEIVE_SLICE records. BadFrames or
     PayloadError: the link goes down, retried later."""
-    for n, (origin, seq, hlc, deps, payload) in enumerate(records(frames), 1):
+    for n, (fields, frame) in enumerate(records(frames), 1):
         if n % RECEIVE_SLICE == 0:
             yield
         stats.received += 1
-        if applier.is_duplicate(origin, seq):
+        if applier.is_duplicate(fields[0], fields[1]):
             stats.duplicates += 1
             continue
-        applier.offer(to_record(origin, seq, hlc, deps, payload), len(payload))
-        stats.last_hlc = hlc
+        applier.offer(to_record(fields, frame), len(frame))
+        stats.last_hlc = fields[2]

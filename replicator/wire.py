@@ -61,27 +61,26 @@ def select(
     return Selection(b"".join(runs), records, skipped)
 
 
-def records(frames: bytes) -> Iterator[Fields]:
-    """(origin, seq, hlc, deps, payload) of each frame; BadFrames at the first
-    frame that does not check."""
+def records(frames: bytes) -> Iterator[tuple[Fields, bytes]]:
+    """(origin, seq, hlc, deps, payload) of each frame, with the frame; BadFrames
+    at the first frame that does not check."""
     pos = 0
     while pos < len(frames):
         end = check_frame(frames, pos)
         if isinstance(end, BadFrame):
             raise BadFrames(f"frame at byte {pos} of a batch: {end.reason}")
         try:
-            yield decode_fields(frames, pos + HEADER_SIZE, end)
+            yield decode_fields(frames, pos + HEADER_SIZE, end), frames[pos:end]
         except ValueError as exc:
             raise BadFrames(f"frame at byte {pos} of a batch: {exc}") from None
         pos = end
 
 
-def to_record(
-    origin: str, seq: int, hlc: int, deps: tuple[tuple[str, int], ...], payload: bytes
-) -> Record:
+def to_record(fields: Fields, frame: bytes) -> Record:
     """Raises node.codec.PayloadError when the payload does not decode."""
-    # The payload is kept: the node logs it as received, not encoded again.
-    return Record(origin, seq, hlc, decode_ops(payload), deps, payload)
+    origin, seq, hlc, deps, payload = fields
+    # The frame is kept: the node logs it as received, not encoded again.
+    return Record(origin, seq, hlc, decode_ops(payload), deps, frame)
 
 
 def vv_message(vv: Mapping[str, int]) -> pb.VersionVector:

@@ -17,15 +17,16 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from binlog import MemoryFS, RealFS, read_from
+from binlog import LogRecord, MemoryFS, RealFS, encode_record, read_from
 from binlog.fs import FileSystem
 from node.client import Client
 from node.clock import ManualClock
+from node.codec import decode_ops, encode_ops
 from node.config import Config
 from node.core import Node
 from node.crdt.strings import StrValue
 from node.dispatch import dispatch
-from node.effects import apply_record
+from node.effects import Record, SetStr, apply_record
 from node.keyspace import Keyspace
 from node.persistence import Persistence, to_record
 from node.reply import OK, Error
@@ -419,5 +420,20 @@ def test_a_counter_deleted_collected_and_incremented_recovers_its_value() -> Non
         await acked(p)
         again, again_client, _ = open_node(fs.crash())
         assert dispatch(again, again_client, [b"GET", b"c"]) == b"1"
+
+    run(scenario)
+
+
+def test_a_peers_record_is_logged_as_its_frame_not_encoded_again() -> None:
+    async def scenario() -> None:
+        fs = MemoryFS()
+        node, _, p = open_node(fs)
+        frame = encode_record(LogRecord("us", 1, 5 << 16, encode_ops((SetStr(b"a", b"f"),)), {}))
+        # Ops that differ from the frame's show which of the two reaches the log.
+        node.apply_remote(Record("us", 1, 5 << 16, (SetStr(b"a", b"ops"),), (), frame))
+        await acked(p)
+        [entry] = list(read_from(p.log, 0))
+        assert entry.end - entry.position == len(frame)
+        assert decode_ops(entry.record.payload) == (SetStr(b"a", b"f"),)
 
     run(scenario)

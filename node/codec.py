@@ -57,7 +57,11 @@ def _w_int(out: bytearray, n: int) -> None:
 
 
 def _r_int(buf: bytes, pos: int) -> tuple[int, int]:
-    z, pos = decode_varint(buf, pos)
+    z = buf[pos]
+    if z < 0x80:  # one byte, inline: decoding runs for every record a peer sends
+        pos += 1
+    else:
+        z, pos = decode_varint(buf, pos)
     return (z >> 1) if not z & 1 else -((z + 1) >> 1), pos
 
 
@@ -67,7 +71,11 @@ def _w_bytes(out: bytearray, data: bytes) -> None:
 
 
 def _r_bytes(buf: bytes, pos: int) -> tuple[bytes, int]:
-    size, pos = decode_varint(buf, pos)
+    size = buf[pos]
+    if size < 0x80:
+        pos += 1
+    else:
+        size, pos = decode_varint(buf, pos)
     end = pos + size
     if end > len(buf):
         raise PayloadError("bytes field runs past the payload")
@@ -115,6 +123,9 @@ def _seq(write_item: Writer) -> Writer:
 
 def _rseq(read_item: Reader) -> Reader:
     def read(buf: bytes, pos: int) -> tuple[Any, int]:
+        count = buf[pos]
+        if count == 0:  # most sequences (observed counters, seen entries) are empty
+            return (), pos + 1
         count, pos = decode_varint(buf, pos)
         items = []
         for _ in range(count):
@@ -224,9 +235,13 @@ EXTENDED: Final[dict[type, tuple[str, int, tuple[tuple[str, tuple[Writer, Reader
     DelKey: ("typed", 6, (*SCHEMAS[DelKey][1], ("typed", TYPED))),
     Flush: ("typed", 7, (*SCHEMAS[Flush][1], ("typed", KEYS_TYPED))),
 }
-_BY_TAG = {
-    **{tag: (cls, fields) for cls, (tag, fields) in SCHEMAS.items()},
-    **{tag: (cls, fields) for cls, (_, tag, fields) in EXTENDED.items()},
+# Per tag: the op type and the reader of each field, in order.
+_BY_TAG: Final = {
+    tag: (cls, tuple(read for _, (_, read) in fields))
+    for cls, tag, fields in [
+        *((cls, tag, fields) for cls, (tag, fields) in SCHEMAS.items()),
+        *((cls, tag, fields) for cls, (_, tag, fields) in EXTENDED.items()),
+    ]
 }
 
 
@@ -270,10 +285,10 @@ def decode_ops(payload: bytes) -> tuple[Op, ...]:
             entry = _BY_TAG.get(payload[pos])
             if entry is None:
                 raise PayloadError(f"unknown op tag {payload[pos]} at byte {pos}")
-            cls, fields = entry
+            cls, readers = entry
             pos += 1
             values = []
-            for _, (_, read) in fields:
+            for read in readers:
                 value, pos = read(payload, pos)
                 values.append(value)
             ops.append(cls(*values))

@@ -21,6 +21,7 @@ from binlog.format import (
     decode_segment_header,
     next_frame,
     read_frame,
+    scan_frame,
 )
 from binlog.fs import FileSystem
 from binlog.manifest import MANIFEST, Manifest, SegmentInfo, read_manifest
@@ -54,14 +55,29 @@ class Recovery:
 
 
 def scan_segment(
-    data: bytes, info: SegmentInfo, on_entry: Callable[[Entry], None]
+    data: bytes,
+    info: SegmentInfo,
+    on_entry: Callable[[Entry], None],
+    skim_before: int = 0,
+    on_skim: Callable[[str, int], None] | None = None,
 ) -> tuple[int, BadFrame | None]:
-    """Feed every good record of a segment to `on_entry`; (offset where it stopped, why)."""
+    """Feed every good record of a segment to `on_entry`; (offset where it stopped, why).
+
+    Records before position `skim_before` are only checked (both checksums) and
+    their origin and seq handed to `on_skim`, not decoded.
+    """
     base = decode_segment_header(data, info.name)
     if base != info.base:
         raise CorruptLog(info.name, 0, f"segment base {base} != manifest base {info.base}")
     off = SEGMENT_HEADER_SIZE
     size = len(data)
+    skim_end = min(skim_before - base + SEGMENT_HEADER_SIZE, size)
+    while on_skim is not None and off < skim_end:
+        skimmed = scan_frame(data, off)
+        if isinstance(skimmed, BadFrame):
+            return off, skimmed
+        (origin, seq), off = skimmed
+        on_skim(origin, seq)
     while off < size:
         frame = read_frame(data, off)
         if isinstance(frame, BadFrame):
@@ -78,11 +94,17 @@ def recover(
     *,
     fix: bool = True,
     truncate_corrupt_tail: bool = False,
+    skim_history: bool = False,
 ) -> Recovery:
     """Validate the whole log, replaying records from the snapshot position on.
 
     With `fix`, a torn tail is truncated (and fsynced) and unlisted leftovers
     are removed; without it nothing is changed (for `geokv binlog check`).
+    With `skim_history`, the records before the snapshot (history kept for
+    peers) are checksummed but not decoded: a node's start then costs what the
+    records after the snapshot cost, not what the whole retained history does.
+    `max_hlc` then covers only the records after the snapshot (the snapshot
+    holds the clocks of the rest).
     """
     manifest = read_manifest(fs)
     if manifest is None:
@@ -112,9 +134,14 @@ def recover(
             if replay is not None:
                 replay(entry)
 
+    def on_skim(origin: str, seq: int) -> None:
+        if seq > vv.get(origin, 0):
+            vv[origin] = seq
+
+    skim = (start, on_skim) if skim_history else (0, None)
     for i, info in enumerate(manifest.segments):
         last = i == len(manifest.segments) - 1
-        rec.end = _recover_segment(fs, info, on_entry, last, rec, fix, truncate_corrupt_tail)
+        rec.end = _recover_segment(fs, info, on_entry, skim, last, rec, fix, truncate_corrupt_tail)
         if info.base == start:
             boundaries.add(start)
     if start == rec.end:
@@ -130,6 +157,7 @@ def _recover_segment(
     fs: FileSystem,
     info: SegmentInfo,
     on_entry: Callable[[Entry], None],
+    skim: tuple[int, Callable[[str, int], None] | None],
     last: bool,
     rec: Recovery,
     fix: bool,
@@ -139,7 +167,7 @@ def _recover_segment(
         data = fs.read(info.name)
     except FileNotFoundError:
         raise CorruptLog(info.name, 0, "segment listed in the manifest is missing") from None
-    off, bad = scan_segment(data, info, on_entry)
+    off, bad = scan_segment(data, info, on_entry, *skim)
     if bad is not None and last and not bad.torn and next_frame(data, off) < 0:
         bad = BadFrame(f"{bad.reason}, nothing intact after it", torn=True)
     if bad is not None and not (last and (bad.torn or truncate_corrupt_tail)):

@@ -171,7 +171,7 @@ class Binlog:
         `binlog.recovery` then holds the snapshot, the version vector, the max
         HLC and what was truncated. Blocking: call it before serving.
         """
-        recovery = recover(fs, replay)
+        recovery = recover(fs, replay, skim_history=True)
         if recovery.manifest is None:
             create_segment(fs, 0).close()
             recovery.manifest = Manifest([SegmentInfo(segment_name(0), 0)])

@@ -198,3 +198,38 @@ def test_files_the_manifest_does_not_list_are_removed_at_open(
         ]
     assert "the manifest does not list" in caplog.text
     assert fs.listdir() == [MANIFEST, SEG0, "other.tmp", "unrelated.txt"]
+
+
+def _log_with_snapshot_after(fs: MemoryFS, history: int, after: int) -> list[int]:
+    """`history` records, a snapshot at their end, then `after` more records."""
+
+    async def go() -> list[int]:
+        log = Binlog.open(fs, Options(fsync="always"))
+        ends = [log.append(rec(i, "us" if i % 2 else "eu")) for i in range(1, history + 1)]
+        await log.write_snapshot(b"S", {"eu": 2}, ends[-1])  # a vector behind the records
+        ends += [log.append(rec(i, "ap")) for i in range(1, after + 1)]
+        await log.close()
+        return ends
+
+    return asyncio.run(go())
+
+
+def test_a_start_replays_after_the_snapshot_and_only_checks_the_history_before() -> None:
+    fs = MemoryFS()
+    _log_with_snapshot_after(fs, 6, 2)
+    replayed: list[tuple[str, int]] = []
+    r = recover(fs, lambda e: replayed.append((e.record.origin, e.record.seq)), skim_history=True)
+    assert replayed == [("ap", 1), ("ap", 2)]
+    # The vector still counts the history's records (eu: 2, 4, 6; us: 1, 3, 5),
+    # beyond what the snapshot's vector says.
+    assert r.vv == {"eu": 6, "us": 5, "ap": 2} and r.max_hlc == 1_000_002
+
+
+def test_corruption_in_the_history_before_the_snapshot_still_refuses_to_start() -> None:
+    fs = MemoryFS()
+    ends = _log_with_snapshot_after(fs, 6, 2)
+    offset = ends[1] + SEGMENT_HEADER_SIZE  # the third record, long before the snapshot
+    fs.corrupt(SEG0, offset + 15)
+    with pytest.raises(CorruptLog) as err:
+        recover(fs, skim_history=True)
+    assert (err.value.file, err.value.offset) == (SEG0, offset)

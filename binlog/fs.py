@@ -8,6 +8,7 @@ Must not know the record format or policies.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from typing import Protocol
 
 
@@ -112,13 +113,15 @@ class RealFS:
             os.close(fd)
 
 
-def write_atomically(fs: FileSystem, name: str, data: bytes) -> None:
-    """Replace `name` by `data` all-or-nothing: temp file, fsync, rename, directory fsync."""
+def write_atomically(fs: FileSystem, name: str, data: bytes | Iterable[bytes]) -> None:
+    """Replace `name` by `data` (bytes, or pieces written in order) all-or-nothing:
+    temp file, fsync, rename, directory fsync."""
     tmp = name + ".tmp"
     f = fs.open_append(tmp)
     try:
         f.truncate(0)
-        f.write(data)
+        for piece in (data,) if isinstance(data, bytes) else data:
+            f.write(piece)
         f.fsync()
     finally:
         f.close()

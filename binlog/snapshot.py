@@ -11,6 +11,7 @@ before P; records at P and after follow in the segments.
 from __future__ import annotations
 
 import struct
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Final
 
@@ -33,15 +34,28 @@ class Snapshot:
 
 
 def encode_snapshot(snap: Snapshot) -> bytes:
-    body = b"".join(
-        (
-            _HEAD.pack(_MAGIC, FORMAT_VERSION, snap.position),
-            encode_vv(snap.vv),
-            _U64.pack(len(snap.payload)),
-            snap.payload,
-        )
+    return b"".join(snapshot_pieces(snap.payload, snap.vv, snap.position))
+
+
+# A piece of a snapshot file: copying or checksumming one holds the GIL this long at most.
+_PIECE = 1 << 20
+
+
+def snapshot_pieces(
+    payload: bytes | bytearray, vv: dict[str, int], position: int
+) -> Iterator[bytes]:
+    """A snapshot file's bytes in pieces of at most about 1 MiB (joined: `encode_snapshot`),
+    so a thread writing a large one never holds the GIL for long."""
+    head = b"".join(
+        (_HEAD.pack(_MAGIC, FORMAT_VERSION, position), encode_vv(vv), _U64.pack(len(payload)))
     )
-    return body + _U32.pack(crc32c(body))
+    crc = crc32c(head)
+    yield head
+    for start in range(0, len(payload), _PIECE):
+        piece = bytes(payload[start : start + _PIECE])
+        crc = crc32c(piece, crc)
+        yield piece
+    yield _U32.pack(crc)
 
 
 def decode_snapshot(data: bytes, name: str) -> Snapshot:

@@ -39,7 +39,7 @@ from binlog.manifest import (
 )
 from binlog.recovery import Entry, Recovery, recover
 from binlog.segments import Retention, create_segment, retire, sealed, with_snapshot
-from binlog.snapshot import Snapshot, encode_snapshot
+from binlog.snapshot import snapshot_pieces
 
 log = logging.getLogger("binlog")
 
@@ -349,9 +349,16 @@ class Binlog:
         if self.on_publish is not None:
             self.on_publish()
 
-    async def write_snapshot(self, payload: bytes, vv: dict[str, int], position: int) -> None:
+    async def write_snapshot(
+        self, payload: bytes | bytearray, vv: dict[str, int], position: int
+    ) -> None:
         """Persist a snapshot of the state after every record before `position` (a value
-        `append` returned, or `end`), then retire history outside the retention window."""
+        `append` returned, or `end`), then retire history outside the retention window.
+
+        The file is encoded (copies and a checksum of the whole payload) and
+        written in a thread: for a large keyspace that is tens of milliseconds
+        the loop would otherwise stop for. `payload` must not change meanwhile.
+        """
         loop = self._bind()
         if self._snapshotting:
             raise BinlogError("a snapshot is already being written")
@@ -360,9 +367,8 @@ class Binlog:
         self._snapshotting = True
         try:
             await self.durable(position)
-            data = encode_snapshot(Snapshot(payload, dict(vv), position))
             name = snapshot_name(position)
-            await asyncio.to_thread(write_atomically, self.fs, name, data)
+            await asyncio.to_thread(self._t_write_snapshot_file, name, payload, dict(vv), position)
             await self._thread.call(loop, partial(self._t_install_snapshot, name, position))
             self._status.update(last_snapshot_ok=True, last_snapshot_time=self._wall())
         except BaseException:
@@ -371,6 +377,11 @@ class Binlog:
         finally:
             self._snapshotting = False
             self._publish()
+
+    def _t_write_snapshot_file(
+        self, name: str, payload: bytes | bytearray, vv: dict[str, int], position: int
+    ) -> None:
+        write_atomically(self.fs, name, snapshot_pieces(payload, vv, position))
 
     async def close(self) -> None:
         """Write and fsync what is queued (unless the disk is failing), then release the file."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import os
 import time
 from collections import deque
@@ -41,8 +42,12 @@ from node.snapshot import encode_header, encode_key, keys_of, load
 
 log = logging.getLogger("geokv")
 
-# Keys serialized per loop iteration while a snapshot runs next to the workload.
+# Keys serialized per loop iteration while a snapshot runs next to the workload,
+# and the time that may take at most: a slice delays every client and every
+# peer's record by up to that long.
 SNAPSHOT_CHUNK = 2000
+SNAPSHOT_SLICE_SECONDS = 0.002
+_SAVED_SHARDS = 256  # a power of two
 
 
 def binlog_dir(config: Config) -> str:
@@ -263,12 +268,17 @@ class Persistence:
         finally:
             self._snapshot_task = None
 
-    async def snapshot(self, chunk: int = SNAPSHOT_CHUNK) -> None:
+    async def snapshot(
+        self, chunk: int = SNAPSHOT_CHUNK, seconds: float = SNAPSHOT_SLICE_SECONDS
+    ) -> None:
         """Save the keyspace as of the log's current end P while writes go on.
 
-        Keys are serialized a chunk per loop iteration; a write to a key not
-        saved yet first saves the key's state (copy on first write), so every
-        key is saved as it was at P and the records from P on replay exactly.
+        Keys are serialized a slice per loop iteration (at most `chunk` keys and
+        about `seconds`: clients and peers' records wait at most that long); a
+        write to a key not saved yet first saves the key's state (copy on first
+        write), so every key is saved as it was at P and the records from P on
+        replay exactly. Nothing on the loop costs O(keys) in one go but the list
+        of key names: the file is encoded and written in a thread.
         """
         node = self.node
         ks = node.keyspace
@@ -276,30 +286,42 @@ class Persistence:
         vv = dict(ks.applied)
         stamps = dict(ks.vv)
         keys = keys_of(ks)
-        pending = set(keys)
+        # Keys saved so far. A key created after P is "saved" as absent (nothing
+        # written) at its first write, so the walk, which only knows keys of P,
+        # never sees it. Sharded: one set of a million keys stops the loop for
+        # tens of milliseconds each time it grows (a rehash of every key).
+        saved: list[set[bytes]] = [set() for _ in range(_SAVED_SHARDS)]
         out = bytearray()
         count = 0
 
         def save(key: bytes) -> None:
             nonlocal count
-            if key in pending:
-                pending.discard(key)
+            shard = saved[hash(key) & (_SAVED_SHARDS - 1)]
+            if key not in shard:
+                shard.add(key)
                 count += encode_key(ks, out, key)
 
         def before_write(op: Op) -> None:
             key = getattr(op, "key", None)
-            for k in list(pending) if key is None else (key,):
+            for k in keys if key is None else (key,):
                 save(k)
 
         node.before_write = before_write
         try:
-            for i in range(0, len(keys), chunk):
-                for key in keys[i : i + chunk]:
-                    save(key)
+            i, total = 0, len(keys)
+            while i < total:
+                stop = min(i + chunk, total)
+                deadline = time.perf_counter() + seconds
+                while i < stop:
+                    save(keys[i])
+                    i += 1
+                    if not i & 63 and time.perf_counter() > deadline:
+                        break
                 await asyncio.sleep(0)
         finally:
             node.before_write = None
-        await self.log.write_snapshot(encode_header(stamps, count) + bytes(out), vv, position)
+        out[0:0] = encode_header(stamps, count)  # a memmove, not another copy
+        await self.log.write_snapshot(out, vv, position)
         self._snapshot_base = position
         self.snapshot_keys = count
         log.info("binlog: snapshot of %d keys at position %d", count, position)
@@ -313,7 +335,7 @@ class Persistence:
         self._drain()
         if self.log.error is None and self.log.end > self._snapshot_base:
             try:
-                await self.snapshot(chunk=50_000)
+                await self.snapshot(chunk=50_000, seconds=math.inf)  # no one waits
             except (BinlogError, OSError) as exc:
                 log.warning("binlog: snapshot at shutdown failed: %s", exc)
         await self.log.close()

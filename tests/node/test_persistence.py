@@ -195,6 +195,35 @@ def test_a_key_rewritten_during_the_snapshot_is_saved_as_it_was() -> None:
     run(scenario)
 
 
+def test_keys_created_and_a_flushall_during_the_snapshot_recover_exactly() -> None:
+    async def scenario() -> None:
+        fs = MemoryFS()
+        clock = ManualClock()
+        node, client, p = open_node(fs, clock)
+        for i in range(300):
+            dispatch(node, client, [b"SET", b"old%d" % i, b"v"])
+        task = asyncio.ensure_future(p.snapshot(chunk=10))
+        await asyncio.sleep(0)  # P is taken; 10 keys saved
+        dispatch(node, client, [b"SET", b"new", b"1"])  # not a key of P: saved as absent
+        dispatch(node, client, [b"SET", b"new", b"2"])
+        await asyncio.sleep(0)
+        dispatch(node, client, [b"FLUSHALL"])  # saves every key of P not saved yet
+        dispatch(node, client, [b"SET", b"after", b"3"])
+        await task
+        await p.log.durable(p.log.end)
+        snapshot = p.log.recovery.snapshot
+        again, again_client, q = open_node(fs.crash(), clock)
+        assert q.log.recovery.snapshot is not None and q.log.recovery.snapshot != snapshot
+        assert q.log.recovery.records == 4  # the writes after P, replayed over the snapshot
+        assert full_state(again.keyspace) == full_state(node.keyspace)
+        assert dispatch(again, again_client, [b"DBSIZE"]) == 1
+        at_p = Keyspace("eu")
+        load(at_p, q.log.recovery.snapshot.payload)  # the state at P, exactly
+        assert set(at_p.data) == {b"old%d" % i for i in range(300)}
+
+    run(scenario)
+
+
 def test_snapshot_payload_round_trips_and_is_pinned() -> None:
     async def scenario() -> None:
         clock = ManualClock()

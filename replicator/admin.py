@@ -53,6 +53,11 @@ class Admin:
         self.store = TopologyStore(config["dir"])
         self._node: Node | None = None
         self._pushes: set[asyncio.Task[None]] = set()
+        replicator.services.append(
+            lambda grpc_server: pb_grpc.add_AdminServicer_to_server(
+                AdminServicer(self), grpc_server
+            )
+        )
         self._stopping: list[asyncio.Task[None]] = []
 
     @property
@@ -62,9 +67,6 @@ class Admin:
 
     async def start(self, server: Server) -> None:
         self._node = server.node
-        # The replicator's gRPC server is already running; services added to a
-        # started grpc.aio server are served (its handlers are looked up per call).
-        pb_grpc.add_AdminServicer_to_server(AdminServicer(self), self.replicator._grpc)
         server.node.stable_mark = self.stable_mark
         current = self.store.current
         if current is not None:

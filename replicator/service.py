@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 
 import grpc
 
@@ -55,6 +56,9 @@ class Replicator:
         self._persistence: Persistence | None = None
         self.floor: Floor = load_floor(config["dir"])
         self.stability = Stability(self.region)
+        # Other services on the replication port (the admin service): added to
+        # the gRPC server before it starts, as grpc.aio requires.
+        self.services: list[Callable[[grpc.aio.Server], None]] = []
 
     @property
     def node(self) -> Node:
@@ -87,6 +91,8 @@ class Replicator:
         pb_grpc.add_ReplicationServicer_to_server(
             PeerServicer(self, server.persistence.log, server.persistence.fs), self._grpc
         )
+        for add_to in self.services:
+            add_to(self._grpc)
         port = self.config["replication-port"]
         for host in self.config["bind"] or ("127.0.0.1",):
             address = f"[{host.lstrip('-')}]:{port}" if ":" in host else f"{host}:{port}"

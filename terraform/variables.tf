@@ -56,7 +56,7 @@ variable "auth_secret_arn" {
 }
 
 variable "tls" {
-  description = "Default TLS material of the nodes, as ARNs of Secrets Manager secrets or SSM SecureString parameters: PEM server certificate (SANs covering every node's private IP), key, and CA bundle. A region's own `tls` overrides it."
+  description = "Default TLS material of the nodes, as ARNs of Secrets Manager secrets or SSM SecureString parameters: PEM certificate (SANs covering every node's private IP; extended key usage serverAuth and clientAuth: it also authenticates the region to its peers over mutual TLS), key, and CA bundle. A region's own `tls` overrides it."
   type = object({
     cert_arn = string
     key_arn  = string

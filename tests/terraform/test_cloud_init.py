@@ -143,6 +143,9 @@ def test_base_config_is_accepted_by_geokv(deployed: Deployed) -> None:
     assert config["tls-port"] == 6379
     assert config["tls-auth-clients"] == "yes"
     assert config["replication-port"] == 7379
+    # Mutual TLS between regions and for the admin service, with the region's certificate.
+    for kind in ("cert", "key", "ca-cert"):
+        assert config[f"replication-tls-{kind}-file"] == config[f"tls-{kind}-file"]
     assert config["peers"] == (
         ("ap-southeast-1", "10.30.0.10:7379"),
         ("us-east-1", "10.10.0.10:7379"),

@@ -146,7 +146,7 @@ variable "auth_secret_arn" {
 }
 
 variable "tls" {
-  description = "ARNs (Secrets Manager secrets or SSM SecureString parameters) of the PEM server certificate (SANs must include the node's private IP or the DNS name clients use), its private key and the CA bundle that signs client and peer certificates."
+  description = "ARNs (Secrets Manager secrets or SSM SecureString parameters) of the PEM certificate (SANs must include the node's private IP or the DNS name clients use; extended key usage serverAuth and clientAuth, as it also authenticates this region to its peers and the admin service), its private key and the CA bundle that signs client, peer and operator certificates."
   type = object({
     cert_arn = string
     key_arn  = string

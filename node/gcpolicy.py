@@ -2,35 +2,86 @@
 
 Owns when CPython's cycle collector walks long-lived objects. A keyspace is
 millions of long-lived objects without reference cycles, and a full
-(generation 2) collection walks every one of them: 59 ms over 300k keys in one
-process, pauses of 55-116 ms in regions under bench/replication.py, growing with
-the keyspace and showing up as p99 latency of every client. After each full
-collection the survivors are frozen (`gc.freeze`), so the next full collection
-walks only what was promoted since: pauses follow the write rate, not the size
-of the keyspace. The price: a cycle among frozen objects that becomes garbage
-later (a connection open at a freeze and closed after it) stays allocated.
-Full collections come when long-lived objects grow by a quarter, so such
-freezes are few and what they keep is small next to the keyspace.
-Must not know the keyspace, the server or the event loop.
+(generation 2) collection walks every one of them not frozen: CPython starts
+one each time long-lived objects grew by a quarter, so a growing keyspace
+pauses the loop for a quarter of itself (28 ms per 60k keys on the 2-core
+machine; 50-92 ms pauses in regions under bench/replication.py, which were its
+lag p99 stalls). Instead, once a second, the server collects what is not
+frozen yet (what was promoted during that second) and freezes the survivors:
+pauses follow the write rate, not the size of the keyspace.
+
+The price of freezing: a cycle among frozen objects that becomes garbage later
+(a connection open at a freeze and closed after it) is not collected while
+frozen. So at most every ten minutes, when the frozen objects have doubled
+since the last time, everything is unfrozen and walked once: garbage kept by
+freezing stays under the live heap's size, at the cost of one full pause per
+doubling of the heap. Must not know the keyspace, the server or the event loop.
 """
 
 from __future__ import annotations
 
 import gc
+import time
+from collections.abc import Callable
+from typing import Protocol
+
+# CPython starts a full collection after this many young (gen 1) collections
+# (and a 25% growth): set this high, it never starts one of its own.
+_NEVER = 2**31 - 1
 
 
-class FreezeSurvivors:
-    def __init__(self) -> None:
-        self._full = gc.get_stats()[2]["collections"]
+class Collector(Protocol):
+    """What the policy uses of the `gc` module (a twin in tests)."""
 
-    def tick(self) -> bool:
-        """Freeze what survived a full collection that ran since the last tick."""
-        full = gc.get_stats()[2]["collections"]
-        if full == self._full:
-            return False
-        # Young garbage made since that collection is collected first, so that
-        # the freeze keeps only what is alive.
-        gc.collect(1)
-        gc.freeze()
-        self._full = gc.get_stats()[2]["collections"]
-        return True
+    def get_threshold(self) -> tuple[int, int, int]: ...
+    def set_threshold(
+        self, threshold0: int, threshold1: int = ..., threshold2: int = ...
+    ) -> None: ...
+    def collect(self, generation: int = 2) -> int: ...
+    def freeze(self) -> None: ...
+    def unfreeze(self) -> None: ...
+    def get_freeze_count(self) -> int: ...
+
+
+class GcPolicy:
+    def __init__(
+        self,
+        collector: Collector = gc,
+        clock: Callable[[], float] = time.monotonic,
+        every: float = 1.0,
+        full_every: float = 600.0,
+    ) -> None:
+        self.gc = collector
+        self.clock = clock
+        self.every = every
+        self.full_every = full_every
+        self._last = self._checked = 0.0
+        self._base = 1  # frozen objects after the last walk of everything
+
+    def start(self) -> None:
+        """Take full collections over from CPython; what exists now (the keyspace
+        just loaded) is long-lived and frozen at once."""
+        t0, t1, _ = self.gc.get_threshold()
+        self.gc.set_threshold(t0, t1, _NEVER)
+        self.gc.collect()
+        self.gc.freeze()
+        self._base = max(self.gc.get_freeze_count(), 1)
+        self._last = self._checked = self.clock()
+
+    def tick(self) -> str | None:
+        """Called often (the server's cron); returns what it collected, if anything."""
+        now = self.clock()
+        if now - self._last < self.every:
+            return None
+        self._last = now
+        if now - self._checked >= self.full_every:
+            self._checked = now  # counting the frozen objects walks them: rarely
+            if self.gc.get_freeze_count() >= 2 * self._base:
+                self.gc.unfreeze()
+                self.gc.collect()
+                self.gc.freeze()
+                self._base = max(self.gc.get_freeze_count(), 1)
+                return "all"
+        self.gc.collect()
+        self.gc.freeze()
+        return "young"

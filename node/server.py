@@ -24,7 +24,7 @@ from typing import Any, Protocol, cast
 from binlog import BinlogError
 from node.client import Client
 from node.core import Node
-from node.gcpolicy import FreezeSurvivors
+from node.gcpolicy import GcPolicy
 from node.persistence import Persistence
 from node.session import Session
 
@@ -226,15 +226,17 @@ class Server:
         node: Node,
         persistence: Persistence | None = None,
         services: Sequence[Service] = (),
+        gc_policy: GcPolicy | None = None,
     ) -> None:
         self.node = node
         self.persistence = persistence
         self.services = list(services)
+        # Only a server process owns its collector (tests run servers in theirs).
+        self._gc = gc_policy
         self.protocols: set[RespProtocol] = set()
         self.listeners: list[asyncio.AbstractServer] = []
         self._stopping = asyncio.Event()
         self._cron_task: asyncio.Task[None] | None = None
-        self._gc = FreezeSurvivors()
         # Connections holding replies for an fsync, by the position they wait for:
         # positions only grow, so this is in position order.
         self._awaiting: deque[tuple[int, RespProtocol]] = deque()
@@ -345,7 +347,8 @@ class Server:
             if self.persistence is not None:
                 self.persistence.tick()
             node.collect_garbage()
-            self._gc.tick()
+            if self._gc is not None:
+                self._gc.tick()
             node.stats.sample(time.monotonic())
             self._close_idle()
             for proto in list(self.protocols):
@@ -417,7 +420,9 @@ def run(node: Node, services: Sequence[Service] = ()) -> None:
     async def main() -> None:
         # Recovery comes before listening: no client sees a half-loaded keyspace.
         persistence = Persistence.open(node) if node.config["appendonly"] else None
-        server = Server(node, persistence, services)
+        policy = GcPolicy()
+        policy.start()
+        server = Server(node, persistence, services, policy)
         await server.start()
         await server.serve()
 

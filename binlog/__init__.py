@@ -8,7 +8,7 @@ nothing else of geokv. See docs/binlog.md for the format and the guarantees.
 from __future__ import annotations
 
 from binlog.errors import BinlogError, CorruptLog, HistoryCompacted, UnsupportedFormat, WriteFailed
-from binlog.format import LogRecord, encode_record
+from binlog.format import LogRecord, encode_frame, encode_record
 from binlog.fs import FileSystem, RealFS
 from binlog.memfs import MemoryFS
 from binlog.reader import Cursor, read_from, read_since, start_for_vv, tail
@@ -36,6 +36,7 @@ __all__ = [
     "UnsupportedFormat",
     "View",
     "WriteFailed",
+    "encode_frame",
     "encode_record",
     "read_from",
     "read_since",

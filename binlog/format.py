@@ -13,6 +13,7 @@ deps: varint count, then per origin (sorted): varint len + origin | varint seq
 from __future__ import annotations
 
 import struct
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Final
 
@@ -95,8 +96,12 @@ def _origin(origin: str) -> bytes:
 
 
 def encode_vv(vv: dict[str, int]) -> bytes:
-    parts = [encode_varint(len(vv))]
-    for origin, seq in sorted(vv.items()):
+    return _encode_pairs(vv.items())
+
+
+def _encode_pairs(pairs: Collection[tuple[str, int]]) -> bytes:
+    parts = [encode_varint(len(pairs))]
+    for origin, seq in sorted(pairs):
         parts.append(_origin(origin))
         parts.append(encode_varint(seq))
     return b"".join(parts)
@@ -128,14 +133,21 @@ def _decode_str(buf: bytes | memoryview, pos: int) -> tuple[str, int]:
 
 
 def encode_record(rec: LogRecord) -> bytes:
-    deps = rec.deps
+    return encode_frame(rec.origin, rec.seq, rec.hlc, rec.deps.items(), rec.payload)
+
+
+def encode_frame(
+    origin: str, seq: int, hlc: int, deps: Collection[tuple[str, int]], payload: bytes
+) -> bytes:
+    """`encode_record` of the fields themselves (deps as (origin, seq) pairs): the
+    node's write path frames each record without building a LogRecord first."""
     body = b"".join(
         (
-            _origin(rec.origin),
-            encode_varint(rec.seq),
-            _U64.pack(rec.hlc),
-            encode_vv(deps) if deps else b"\x00",
-            rec.payload,
+            _origin(origin),
+            encode_varint(seq),
+            _U64.pack(hlc),
+            _encode_pairs(deps) if deps else b"\x00",
+            payload,
         )
     )
     size = len(body)

@@ -24,11 +24,10 @@ from binlog import (
     BinlogError,
     CorruptLog,
     Entry,
-    LogRecord,
     Options,
     Retention,
     Snapshot,
-    encode_record,
+    encode_frame,
 )
 from binlog.fs import FileSystem
 from binlog.manifest import read_manifest
@@ -145,10 +144,8 @@ class Persistence:
         Writes from clients are refused first (MISCONF); what still arrives here
         then is the node's own housekeeping (expiry deletes), written on recovery.
         """
-        frame = record.frame or encode_record(
-            LogRecord(
-                record.origin, record.seq, record.stamp, encode_ops(record.ops), dict(record.deps)
-            )
+        frame = record.frame or encode_frame(
+            record.origin, record.seq, record.stamp, record.deps, encode_ops(record.ops)
         )
         entry = (record.origin, record.seq, record.stamp, frame)
         if self._backlog and not self._drain():

@@ -48,6 +48,8 @@ _DENIED = (
 )
 _SWITCH_INTERVAL = 0.0002
 _EXPIRE_BUDGET = 0.025  # share of each cron tick active expiry may use, like Redis's 25%
+# A cron turn this late means the loop was held: worth a line in the log.
+_STALL_SECONDS = 0.1
 
 
 def _is_loopback(host: str) -> bool:
@@ -336,7 +338,15 @@ class Server:
         node = self.node
         while not self._stopping.is_set():
             period = 1.0 / node.config["hz"]
+            slept = time.monotonic()
             await asyncio.sleep(period)
+            late = time.monotonic() - slept - period
+            if late >= _STALL_SECONDS:
+                log.warning(
+                    "the event loop did not run for %d ms (a long command or merge, "
+                    "or the process stopped or starved of CPU): every client waited",
+                    late * 1000,
+                )
             node.tick()
             deadline = time.monotonic() + period * _EXPIRE_BUDGET * 10
             while node.keyspace.expire_due(node.now_ms, 200) == 200 and time.monotonic() < deadline:

@@ -1,6 +1,7 @@
 """DEBUG, refused unless `enable-debug-command` allows it (as in Redis 7.0).
 
-Owns the one subcommand geokv has, BINLOG-FAULT, which exists for the
+Owns its subcommands: SLEEP, Redis's (stops the whole server, as test suites
+written for Redis expect), and BINLOG-FAULT, which exists for the
 fault-injection campaign (tests/chaos): it makes this node's binlog disk
 slow (every change stalls <ms>) or failing (every change fails with EIO,
 so writes get MISCONF) and then healthy again, without stopping the
@@ -10,6 +11,9 @@ process. Must not know the binlog's format: it only flips the switches of
 
 from __future__ import annotations
 
+import math
+import re
+import time
 from typing import Any
 
 from node import errors
@@ -34,7 +38,12 @@ _HELP = [
     "    each of them <ms> milliseconds (SLOW), or behave again (OK).",
     "HELP",
     "    Print this help.",
+    "SLEEP <seconds>",
+    "    Stop the server for <seconds>. Decimals allowed.",
 ]
+# strtod's reading of a number: its longest numeric prefix (Redis parses the
+# SLEEP argument with strtod, so "0.5x" sleeps half a second and "x" not at all).
+_STRTOD = re.compile(rb"\s*[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
 
 
 def _allowed(node: Node, client: Client) -> bool:
@@ -56,6 +65,12 @@ def debug(node: Node, client: Client, argv: list[bytes]) -> Any:
         return help_lines(_HELP)
     if sub == b"binlog-fault" and len(argv) in (3, 4):
         return _binlog_fault(node, argv)
+    if sub == b"sleep" and len(argv) == 3:
+        number = _STRTOD.match(argv[2])
+        seconds = float(number.group()) if number else 0.0
+        if 0 < seconds < math.inf:  # Redis's nanosleep refuses what overflows, too
+            time.sleep(seconds)  # the whole server stops: that is what it is for
+        return OK
     raise CommandError(errors.subcommand_syntax(argv[1], "debug"))
 
 

@@ -37,7 +37,6 @@ def test_a_loop_held_by_a_command_leaves_a_warning_in_the_log(tmp_path: Path) ->
     geokv = start_geokv(tmp_path, *ENABLED)
     try:
         client = redis.Redis(port=geokv.port)
-        assert "the event loop did not run for" not in geokv.output()
         assert execute(client, "DEBUG", "SLEEP", "0.5") == b"OK"
         deadline = time.monotonic() + 10
         while "the event loop did not run for" not in geokv.output():

@@ -351,6 +351,16 @@ def load(ks: Keyspace, payload: bytes) -> int:
 
 def _load_entry(ks: Keyspace, buf: bytes, pos: int, version: int) -> int:
     key, pos = _r_bytes(buf, pos)
+    if buf[pos : pos + 2] == _SHOWN_STRING and version > 1:
+        # Most entries (encode_key's plain string): a shown string, often without
+        # TTL; installed without the general path's lookups (a restart loads every key).
+        string, pos = read_str(buf, pos + 2)
+        ks.data[key] = string
+        if buf[pos] == 0:  # no expiry entries
+            return pos + 1
+        expiry, pos = _read_expiry(buf, pos)
+        ks.restore_expiry(key, expiry)
+        return int(pos)
     flags, tag = buf[pos], buf[pos + 1]
     if tag == _NO_VALUE and version > 1:
         expiry, pos = _read_expiry(buf, pos + 2)

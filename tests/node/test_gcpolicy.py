@@ -54,7 +54,7 @@ class Clock:
 def test_start_takes_full_collections_over_and_freezes_the_loaded_keyspace() -> None:
     fake, clock = FakeCollector(), Clock()
     fake.young = 50_000  # the keyspace recovery loaded
-    GcPolicy(fake, clock).start()
+    GcPolicy(fake, clock, every=1.0).start()
     assert fake.threshold[:2] == (700, 10) and fake.threshold[2] >= 2**30
     assert (fake.frozen, fake.young) == (50_000, 0)
 
@@ -62,7 +62,7 @@ def test_start_takes_full_collections_over_and_freezes_the_loaded_keyspace() -> 
 def test_each_second_only_what_is_not_frozen_is_walked() -> None:
     fake, clock = FakeCollector(), Clock()
     fake.young = 50_000
-    policy = GcPolicy(fake, clock)
+    policy = GcPolicy(fake, clock, every=1.0)
     policy.start()
     fake.calls.clear()
     fake.young, fake.garbage = 800, 300  # a second of writes, some of it cyclic garbage
@@ -76,7 +76,7 @@ def test_each_second_only_what_is_not_frozen_is_walked() -> None:
 def test_everything_is_walked_when_the_frozen_part_doubled_and_ten_minutes_passed() -> None:
     fake, clock = FakeCollector(), Clock()
     fake.young = 1000
-    policy = GcPolicy(fake, clock)
+    policy = GcPolicy(fake, clock, every=1.0)
     policy.start()
     for _ in range(599):  # the heap more than doubles within ten minutes: no full walk yet
         clock.now += 1.0
@@ -97,7 +97,7 @@ def test_everything_is_walked_when_the_frozen_part_doubled_and_ten_minutes_passe
 def test_with_the_real_collector_young_cycles_are_freed_and_survivors_frozen() -> None:
     clock = Clock()
     before = gc.get_threshold()
-    policy = GcPolicy(gc, clock)
+    policy = GcPolicy(gc, clock, every=1.0)
     try:
         policy.start()
         kept = [[n] for n in range(1000)]

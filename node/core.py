@@ -64,6 +64,9 @@ class Node:
         # Called with each local op before it applies (a running snapshot saves the
         # key's state first); a path applying peers' records must call it too.
         self.before_write: Callable[[Op], None] | None = None
+        # Makes a key current before anything reads it for a command or a write
+        # (None: every key): a full sync merging key by key merges it first.
+        self.prepare: Callable[[bytes | None], None] | None = None
         # Up to which keyspace mark removable metadata may go, given the newest
         # mark and the applied vector it stands for; None: a node without peers,
         # where nothing unseen can arrive. The replicator tracks causal stability.
@@ -129,6 +132,8 @@ class Node:
         return stamp
 
     def write(self, op: Op) -> None:
+        if self.prepare is not None:
+            self.prepare(getattr(op, "key", None))
         stamp = self.next_stamp()
         touched = self._watched_by(op) if self.watchers else ()
         if self.before_write is not None:
@@ -211,10 +216,14 @@ class Node:
         return True
 
     def _write_delete(self, key: bytes) -> None:
+        if self.prepare is not None:
+            self.prepare(key)  # an expiry's delete reads the key's counters first
         self.write(DelKey(key, self.observed_vv(), typed=self._observations(key)))
 
     def flush(self) -> None:
         """Observed-remove of every key, carrying the counters this region saw."""
+        if self.prepare is not None:
+            self.prepare(None)
         ks = self.keyspace
         keys = {*ks.data, *ks.others}
         typed = tuple((key, seen) for key in keys if (seen := self._observations(key)))
@@ -232,6 +241,8 @@ class Node:
 
     def collect_garbage(self) -> int:
         """Drop a batch of the tombstones that no future write can need (each cron tick)."""
+        if self.prepare is not None:
+            return 0  # a full sync is merging key by key: its vectors moved before its keys
         ks = self.keyspace
         if self.stable_mark is None:
             return ks.collect()

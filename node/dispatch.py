@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from typing import Any
 
 from node import errors, handlers  # noqa: F401  (importing registers every handler)
 from node.client import Client
+from node.commands.keyspecs import get_keys, key_specs
 from node.commands.spec import CommandSpec
 from node.commands.table import COMMANDS
 from node.core import Node
@@ -97,6 +99,8 @@ def call(
     """
     if tick:
         node.tick()
+    if node.prepare is not None:
+        _prepare_keys(node.prepare, spec, argv)
     start = time.perf_counter()
     stat = node.stats.command(spec.name)
     try:
@@ -123,6 +127,23 @@ def call(
     if 0 <= threshold <= usec and "skip_slowlog" not in spec.flags:
         node.slowlog.record(usec, argv, client.addr, client.name, node.config["slowlog-max-len"])
     return reply
+
+
+def _prepare_keys(
+    prepare: Callable[[bytes | None], None], spec: CommandSpec, argv: list[bytes]
+) -> None:
+    """Make current every key the command names, reads included; a write that
+    names none (FLUSHALL) or whose keys the specs cannot tell: every key."""
+    if not key_specs(spec):
+        if "write" in spec.flags:
+            prepare(None)
+        return
+    positions = get_keys(spec, argv)
+    if positions is None:
+        prepare(None)
+        return
+    for i in positions:
+        prepare(argv[i])
 
 
 def acl_denial(node: Node, client: Client, spec: CommandSpec, argv: list[bytes]) -> str | None:

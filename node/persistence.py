@@ -37,6 +37,7 @@ from node.config import Config
 from node.core import Node
 from node.effects import Op, Record, apply_record
 from node.faultdisk import open_disk
+from node.keyset import KeySet
 from node.snapshot import encode_header, encode_key, keys_of, load
 
 log = logging.getLogger("geokv")
@@ -46,7 +47,6 @@ log = logging.getLogger("geokv")
 # peer's record by up to that long.
 SNAPSHOT_CHUNK = 2000
 SNAPSHOT_SLICE_SECONDS = 0.002
-_SAVED_SHARDS = 256  # a power of two
 
 
 def binlog_dir(config: Config) -> str:
@@ -97,6 +97,7 @@ class Persistence:
         snapshot = binlog.recovery.snapshot
         self._snapshot_base = 0 if snapshot is None else snapshot.position
         self._snapshot_task: asyncio.Task[None] | None = None
+        self._snapshots_held = False
         self.snapshot_keys = 0
         self._forced = -1
         self._opened_policy = binlog.options.fsync
@@ -240,10 +241,25 @@ class Persistence:
             self.start_snapshot()
 
     def start_snapshot(self) -> bool:
-        if self._snapshot_task is not None or self._backlog or self.log.error is not None:
+        if (
+            self._snapshot_task is not None
+            or self._snapshots_held
+            or self._backlog
+            or self.log.error is not None
+        ):
             return False
         self._snapshot_task = asyncio.get_running_loop().create_task(self._snapshot_guarded())
         return True
+
+    async def hold_snapshots(self) -> None:
+        """Wait for a running snapshot, then start none until `release_snapshots`:
+        a full sync merging key by key owns the node's write hook meanwhile."""
+        while self._snapshot_task is not None:
+            await asyncio.wait([self._snapshot_task])
+        self._snapshots_held = True
+
+    def release_snapshots(self) -> None:
+        self._snapshots_held = False
 
     async def snapshot_now(self) -> int | None:
         """Take a snapshot of the state as of now (after one already running);
@@ -285,17 +301,14 @@ class Persistence:
         keys = keys_of(ks)
         # Keys saved so far. A key created after P is "saved" as absent (nothing
         # written) at its first write, so the walk, which only knows keys of P,
-        # never sees it. Sharded: one set of a million keys stops the loop for
-        # tens of milliseconds each time it grows (a rehash of every key).
-        saved: list[set[bytes]] = [set() for _ in range(_SAVED_SHARDS)]
+        # never sees it.
+        saved = KeySet()
         out = bytearray()
         count = 0
 
         def save(key: bytes) -> None:
             nonlocal count
-            shard = saved[hash(key) & (_SAVED_SHARDS - 1)]
-            if key not in shard:
-                shard.add(key)
+            if saved.add(key):
                 count += encode_key(ks, out, key)
 
         def before_write(op: Op) -> None:

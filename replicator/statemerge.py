@@ -16,6 +16,7 @@ the other still holds). Must not know gRPC or the binlog.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -25,6 +26,7 @@ from node.crdt.lists import HEAD, Elem, ElemId, ListValue, anchors, rga_order
 from node.crdt.sets import SetValue
 from node.crdt.strings import Counter, StrValue
 from node.crdt.zsets import FloatCounter, Member, ZsetValue
+from node.keyset import KeySet
 from node.keyspace import Keyspace, Value
 from node.snapshot import keys_of
 
@@ -242,18 +244,52 @@ def _keeps_removed(value: Value) -> bool:
     return isinstance(value, ListValue) and len(value.seq) > len(value.vis)
 
 
-def merge_keyspace(ks: Keyspace, remote: Keyspace) -> int:
-    """Join a peer's loaded snapshot into `ks`; returns how many keys were merged.
+class KeyspaceMerge:
+    """Join a peer's loaded snapshot into the live keyspace a slice at a time.
 
     Keys only this side holds are merged too: the peer may have deleted (and
     collected) what they hold. Afterwards `ks` has seen everything either had.
+    The vectors move at once, when the merge begins; while it runs, a command
+    first merges the keys it names, reads included, and a write the key it
+    writes (`touch`, as `Node.prepare`; a FLUSHALL everything left). So each
+    command sees its keys as it would after the whole merge, and a delete's
+    vector covers exactly what it could see: slicing changes no outcome. Only
+    keyless reads (SCAN, KEYS, DBSIZE...) see the merge half done.
     """
-    lctx, rctx = dict(ks.vv), dict(remote.vv)
-    keys = {*keys_of(ks), *keys_of(remote)}
-    for key in keys:
-        merge_key(ks, remote, key, lctx, rctx)
-    for origin, stamp in rctx.items():
-        ks.note_applied(origin, stamp)
-    for origin, seq in remote.applied.items():
-        ks.note_seq(origin, seq)
-    return len(keys)
+
+    def __init__(self, ks: Keyspace, remote: Keyspace) -> None:
+        self.ks, self.remote = ks, remote
+        self._lctx, self._rctx = dict(ks.vv), dict(remote.vv)
+        self.keys = list({*keys_of(ks), *keys_of(remote)})
+        self._done = KeySet()
+        self._next = 0
+        for origin, stamp in self._rctx.items():
+            ks.note_applied(origin, stamp)
+        for origin, seq in remote.applied.items():
+            ks.note_seq(origin, seq)
+
+    def merge(self, key: bytes) -> None:
+        if self._done.add(key):
+            merge_key(self.ks, self.remote, key, self._lctx, self._rctx)
+
+    def merge_all(self) -> None:
+        while self._next < len(self.keys):
+            self.merge(self.keys[self._next])
+            self._next += 1
+
+    def step(self, seconds: float) -> bool:
+        """Merge keys for about `seconds`; True once every key is merged."""
+        keys, deadline = self.keys, time.perf_counter() + seconds
+        while self._next < len(keys):
+            self.merge(keys[self._next])
+            self._next += 1
+            if not self._next & 63 and time.perf_counter() > deadline:
+                return False
+        return True
+
+    def touch(self, key: bytes | None) -> None:
+        """`Node.prepare` while the merge runs: merge `key` now (None: every key)."""
+        if key is None:
+            self.merge_all()
+        else:
+            self.merge(key)

@@ -24,13 +24,14 @@ from typing import TYPE_CHECKING
 import grpc
 
 from node.codec import PayloadError
+from node.core import Node
 from node.hlc import physical_ms
 from node.keyspace import Keyspace
 from node.snapshot import load
 from replicator.applier import Applier
 from replicator.proto import replication_pb2 as pb
 from replicator.proto import replication_pb2_grpc as pb_grpc
-from replicator.statemerge import merge_keyspace
+from replicator.statemerge import KeyspaceMerge
 from replicator.wire import BadFrames, records, to_record, vv_dict, vv_message
 
 if TYPE_CHECKING:
@@ -42,6 +43,8 @@ ACK_SECONDS = 0.05
 # Records applied between two turns of the loop: a batch of a catch-up holds ~10k
 # (~100 ms of applying), which clients of this region must not wait behind.
 RECEIVE_SLICE = 1000
+# A full sync's merge runs this long per loop turn (~7 us a key): clients wait at most that.
+MERGE_SLICE_SECONDS = 0.002
 # A connected link silent this long (the peer sends a batch at least every
 # second) no longer counts as a direct source of its region's records.
 DIRECT_STALE_SECONDS = 2.5
@@ -202,14 +205,21 @@ class Subscriber:
             remote.note_seq(origin, seq)
         applier = replicator.applier
         applier.paused = True
+        persistence = replicator.persistence
         try:
-            before = dict(node.keyspace.applied)
-            keys = merge_keyspace(node.keyspace, remote)
-            if remote.vv:
-                node.hlc.observe(max(remote.vv.values()))
-            log.info("full sync from %s: merged %d keys", self.region, keys)
-            # The origins whose records the merge brought without their records.
-            skipped = {o: s for o, s in node.keyspace.applied.items() if s > before.get(o, 0)}
+            await persistence.hold_snapshots()  # the merge owns the write hook
+            try:
+                before = dict(node.keyspace.applied)
+                merge = KeyspaceMerge(node.keyspace, remote)
+                # The origins whose records the merge brings without their records
+                # (taken now: local writes during the merge move this region's own).
+                skipped = {o: s for o, s in node.keyspace.applied.items() if s > before.get(o, 0)}
+                if remote.vv:
+                    node.hlc.observe(max(remote.vv.values()))
+                await _run_merge(node, merge)
+            finally:
+                persistence.release_snapshots()
+            log.info("full sync from %s: merged %d keys", self.region, len(merge.keys))
             await replicator.after_full_sync(skipped)
         finally:
             applier.resume()
@@ -254,6 +264,16 @@ class Subscriber:
                     await call.write(pb.FromSubscriber(ack=ack))
                 except (grpc.aio.AioRpcError, asyncio.InvalidStateError):
                     return  # the call ended: _receive reports why
+
+
+async def _run_merge(node: Node, merge: KeyspaceMerge) -> None:
+    """Merge a slice per loop turn; commands and writes merge their keys first."""
+    node.prepare = merge.touch
+    try:
+        while not merge.step(MERGE_SLICE_SECONDS):
+            await asyncio.sleep(0)
+    finally:
+        node.prepare = None
 
 
 def receive(frames: bytes, applier: Applier, stats: LinkStats) -> Iterator[None]:

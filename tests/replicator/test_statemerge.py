@@ -16,7 +16,7 @@ from node.clock import ManualClock
 from node.dispatch import dispatch
 from node.keyspace import Keyspace
 from node.snapshot import encode_keyspace, load
-from replicator.statemerge import merge_keyspace
+from replicator.statemerge import KeyspaceMerge
 from tests.replicator.test_applier import REGIONS, Region, digest_of, play
 
 KEYS = [b"a", b"b", b"n"]
@@ -78,7 +78,7 @@ def test_merging_a_peers_snapshot_equals_applying_both_sides_records(
     load(remote, snapshot)
     for origin, seq in peer_applied.items():
         remote.note_seq(origin, seq)
-    merge_keyspace(receiver.node.keyspace, remote)
+    KeyspaceMerge(receiver.node.keyspace, remote).merge_all()
     assert digest_of(receiver.node, clock) == digest_of(reference.node, clock)
     assert receiver.node.keyspace.applied == reference.node.keyspace.applied
     # Records after the merge apply on top of it as on the reference.
@@ -117,5 +117,59 @@ def test_a_collection_holding_only_removed_counters_keeps_them_through_a_merge(
     bump(us, 1)
     remote = Keyspace("us")
     load(remote, encode_keyspace(us.node.keyspace))
-    merge_keyspace(eu.node.keyspace, remote)
+    KeyspaceMerge(eu.node.keyspace, remote).merge_all()
     assert dispatch(eu.node, eu.client, list(read)) == expected
+
+
+def _merging(
+    script: list[tuple[Any, ...]], into: int, source: int
+) -> tuple[Region, KeyspaceMerge, ManualClock]:
+    """A region about to merge a peer's snapshot (as the subscriber does: the clock
+    observes the peer's stamps first)."""
+    regions, _, clock = play(script)
+    receiver, peer = regions[into], regions[source if source != into else (into + 1) % 3]
+    remote = Keyspace(receiver.node.region)
+    load(remote, encode_keyspace(peer.node.keyspace))
+    for origin, seq in peer.node.keyspace.applied.items():
+        remote.note_seq(origin, seq)
+    merge = KeyspaceMerge(receiver.node.keyspace, remote)
+    if remote.vv:
+        receiver.node.hlc.observe(max(remote.vv.values()))
+    return receiver, merge, clock
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    STEPS,
+    st.lists(st.tuples(COMMANDS, st.lists(st.integers(0, 40), max_size=3)), max_size=8),
+    st.integers(0, 2),
+    st.integers(0, 2),
+)
+def test_commands_during_a_sliced_merge_see_what_they_would_after_it(
+    script: list[tuple[Any, ...]],
+    commands: list[tuple[tuple[bytes, ...], list[int]]],
+    into: int,
+    source: int,
+) -> None:
+    """Merging a slice at a time, with commands in between that merge their own
+    keys first, answers every command and ends in the state the merge done at
+    once and the same commands after it give."""
+    whole, at_once, clock = _merging(script, into, source)
+    at_once.merge_all()
+    sliced, merge, clock2 = _merging(script, into, source)
+    sliced.node.prepare = merge.touch
+    replies: tuple[list[Any], list[Any]] = ([], [])
+    for argv, slice_keys in commands:
+        for i in slice_keys:  # some keys merged by the walk before this command
+            if merge.keys:
+                merge.merge(merge.keys[i % len(merge.keys)])
+        clock.advance(3)
+        clock2.advance(3)
+        replies[0].append(dispatch(whole.node, whole.client, list(argv)))
+        replies[1].append(dispatch(sliced.node, sliced.client, list(argv)))
+    merge.merge_all()
+    sliced.node.prepare = None
+    assert replies[0] == replies[1]
+    assert digest_of(whole.node, clock) == digest_of(sliced.node, clock2)
+    assert whole.node.keyspace.applied == sliced.node.keyspace.applied
+    assert [r.ops for r in whole.sink.records] == [r.ops for r in sliced.sink.records]

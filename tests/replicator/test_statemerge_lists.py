@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from node.crdt.lists import ListValue, anchors, rga_order
 from node.keyspace import Keyspace, Value
 from node.snapshot import encode_keyspace, load
-from replicator.statemerge import join_list, merge_keyspace
+from replicator.statemerge import KeyspaceMerge, join_list
 from tests.node.crdt_harness import Region, keyspace_state, replay
 
 KEYS = [b"L", b"M"]
@@ -126,7 +126,7 @@ def test_merging_a_peers_lists_equals_applying_both_sides_records(
     reference = replay([*receiver.log, *peer.log])
 
     ks = receiver.node.keyspace
-    merge_keyspace(ks, remote)
+    KeyspaceMerge(ks, remote).merge_all()
     if remote.vv:
         receiver.node.hlc.observe(max(remote.vv.values()))  # as the subscriber does
     assert state(ks) == state(reference)

@@ -181,6 +181,9 @@ class Node:
         if messages:  # not data: no key watched, saved or waited on
             ops = tuple(op for op in ops if type(op) is not Publish)
         touched = [k for op in ops for k in self._watched_by(op)] if self.watchers else ()
+        if self.prepare is not None:  # the applier waits out a full sync; never half-merged keys
+            for op in ops:
+                self.prepare(getattr(op, "key", None))
         if self.before_write is not None:
             for op in ops:
                 self.before_write(op)

@@ -10,6 +10,7 @@ Must not know how the node serves clients.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Callable
@@ -56,6 +57,10 @@ class Replicator:
         self._persistence: Persistence | None = None
         self.floor: Floor = load_floor(config["dir"])
         self.stability = Stability(self.region)
+        # One full sync merges at a time: a merge moves the vectors when it
+        # begins, so a second one starting meanwhile would take keys not merged
+        # yet for keys whose data this region had seen and removed.
+        self.merge_lock = asyncio.Lock()
         # Other services on the replication port (the admin service): added to
         # the gRPC server before it starts, as grpc.aio requires.
         self.services: list[Callable[[grpc.aio.Server], None]] = []

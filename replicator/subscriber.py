@@ -203,6 +203,12 @@ class Subscriber:
         await asyncio.to_thread(load, remote, payload)
         for origin, seq in applied.items():
             remote.note_seq(origin, seq)
+        async with replicator.merge_lock:
+            await self._merge(remote)
+
+    async def _merge(self, remote: Keyspace) -> None:
+        replicator = self.replicator
+        node = replicator.node
         applier = replicator.applier
         applier.paused = True
         persistence = replicator.persistence
@@ -273,6 +279,9 @@ async def _run_merge(node: Node, merge: KeyspaceMerge) -> None:
         while not merge.step(MERGE_SLICE_SECONDS):
             await asyncio.sleep(0)
     finally:
+        # Cancelled half way (the subscriber stopping): the vectors already say
+        # every key is merged, so finish it now rather than leave holes.
+        merge.merge_all()
         node.prepare = None
 
 

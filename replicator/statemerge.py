@@ -11,7 +11,9 @@ and deletes the peer made of what this region holds are applied.
 
 Types: strings (register + counter), sets, hashes, sorted sets, lists and
 expiry registers merge exactly (as long as neither side collected tombstones
-the other still holds). Must not know gRPC or the binlog.
+the other still holds). `KeyspaceMerge` joins key by key, a slice at a time,
+with commands in between merging their own keys first. Must not know gRPC or
+the binlog.
 """
 
 from __future__ import annotations

@@ -262,8 +262,11 @@ class KeyspaceMerge:
     def __init__(self, ks: Keyspace, remote: Keyspace) -> None:
         self.ks, self.remote = ks, remote
         self._lctx, self._rctx = dict(ks.vv), dict(remote.vv)
-        self.keys = list({*keys_of(ks), *keys_of(remote)})
+        # Both sides' keys, a key held by both listed twice: `merge` skips the
+        # second, and no set of every key is built in one loop turn.
+        self.keys = [*keys_of(remote), *keys_of(ks)]
         self._done = KeySet()
+        self.merged = 0
         self._next = 0
         for origin, stamp in self._rctx.items():
             ks.note_applied(origin, stamp)
@@ -273,6 +276,7 @@ class KeyspaceMerge:
     def merge(self, key: bytes) -> None:
         if self._done.add(key):
             merge_key(self.ks, self.remote, key, self._lctx, self._rctx)
+            self.merged += 1
 
     def merge_all(self) -> None:
         while self._next < len(self.keys):

@@ -225,7 +225,7 @@ class Subscriber:
                 await _run_merge(node, merge)
             finally:
                 persistence.release_snapshots()
-            log.info("full sync from %s: merged %d keys", self.region, len(merge.keys))
+            log.info("full sync from %s: merged %d keys", self.region, merge.merged)
             await replicator.after_full_sync(skipped)
         finally:
             applier.resume()

@@ -18,6 +18,7 @@ the binlog.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -279,9 +280,7 @@ class KeyspaceMerge:
             self.merged += 1
 
     def merge_all(self) -> None:
-        while self._next < len(self.keys):
-            self.merge(self.keys[self._next])
-            self._next += 1
+        self.step(math.inf)
 
     def step(self, seconds: float) -> bool:
         """Merge keys for about `seconds`; True once every key is merged."""

@@ -51,19 +51,23 @@ class Clock:
         return self.now
 
 
-def test_start_takes_full_collections_over_and_freezes_the_loaded_keyspace() -> None:
+def _started(loaded: int) -> tuple[FakeCollector, Clock, GcPolicy]:
+    """A policy started over `loaded` objects (the keyspace recovery loaded)."""
     fake, clock = FakeCollector(), Clock()
-    fake.young = 50_000  # the keyspace recovery loaded
-    GcPolicy(fake, clock, every=1.0).start()
+    fake.young = loaded
+    policy = GcPolicy(fake, clock, every=1.0)
+    policy.start()
+    return fake, clock, policy
+
+
+def test_start_takes_full_collections_over_and_freezes_the_loaded_keyspace() -> None:
+    fake, _, _ = _started(50_000)
     assert fake.threshold[:2] == (700, 10) and fake.threshold[2] >= 2**30
     assert (fake.frozen, fake.young) == (50_000, 0)
 
 
 def test_each_second_only_what_is_not_frozen_is_walked() -> None:
-    fake, clock = FakeCollector(), Clock()
-    fake.young = 50_000
-    policy = GcPolicy(fake, clock, every=1.0)
-    policy.start()
+    fake, clock, policy = _started(50_000)
     fake.calls.clear()
     fake.young, fake.garbage = 800, 300  # a second of writes, some of it cyclic garbage
     assert policy.tick() is None, "less than a second since the last walk"
@@ -74,10 +78,7 @@ def test_each_second_only_what_is_not_frozen_is_walked() -> None:
 
 
 def test_everything_is_walked_when_the_frozen_part_doubled_and_ten_minutes_passed() -> None:
-    fake, clock = FakeCollector(), Clock()
-    fake.young = 1000
-    policy = GcPolicy(fake, clock, every=1.0)
-    policy.start()
+    fake, clock, policy = _started(1000)
     for _ in range(599):  # the heap more than doubles within ten minutes: no full walk yet
         clock.now += 1.0
         fake.young = 10

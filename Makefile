@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: demo test lint typecheck check bench chaos clean system-deps
+.PHONY: demo test lint typecheck check bench chaos clean system-deps native
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -21,12 +21,16 @@ system-deps:
 	  { if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server redis-tools >/dev/null; \
 	    else echo "install Debian's redis-server and redis-tools (redis-cli, redis-benchmark)"; fi; }
 
+# The hot path compiled with mypyc (node/native.py); does nothing when current.
+native: $(STAMP)
+	$(PY) -c 'import node.native; node.native.build()'
+
 # Three regions on 127.0.0.1 (RESP 6379-6381) with simulated WAN latency between
 # them and a live status view; Ctrl+C stops them all.
-demo: $(STAMP)
+demo: $(STAMP) native
 	$(VENV)/bin/geokv demo --regions 3
 
-test: $(STAMP) system-deps
+test: $(STAMP) system-deps native
 	$(PY) -m pytest -q -p no:cacheprovider
 	$(MAKE) --no-print-directory lint typecheck
 
@@ -37,7 +41,7 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy node binlog replicator topology tests
 
-bench: $(STAMP) system-deps
+bench: $(STAMP) system-deps native
 	$(PY) bench/resp.py
 
 # The long fault-injection campaign (docs/RELIABILITY.md): simulated seeds, then
@@ -45,8 +49,9 @@ bench: $(STAMP) system-deps
 CHAOS_MINUTES ?= 5
 CHAOS_SIM_SEEDS ?= 500
 CHAOS_SEED ?= 1
-chaos: $(STAMP) system-deps
+chaos: $(STAMP) system-deps native
 	$(PY) bench/chaos.py --minutes $(CHAOS_MINUTES) --sim-seeds $(CHAOS_SIM_SEEDS) --seed $(CHAOS_SEED)
 
 clean:
-	rm -rf $(VENV) data build *.egg-info
+	rm -rf $(VENV) data build *.egg-info node/_native.json
+	find node -name '*.so' -delete

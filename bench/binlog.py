@@ -26,7 +26,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import free_port, start, stop, write_doc  # bench/common.py
+from common import free_port, modules_line, start, stop, write_doc  # bench/common.py
 
 POLICIES = ("always", "everysec", "no")
 TITLE = "## Binlog: persistence cost and restart (bench/binlog.py)"
@@ -125,6 +125,7 @@ def report(rows: list[tuple[str, float, float]], times: dict[str, float], args: 
         f"- date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}",
         f"- machine: {platform.machine()}, Python {platform.python_version()}, "
         f"{redis_version.decode().split()[2]}",
+        modules_line(),
         f"- command: `.venv/bin/python bench/binlog.py --requests {args.requests} --keys {args.keys}`",
         f"- throughput: `redis-benchmark -t set -c 50 -n {args.requests} -P 1 --csv`; redis-server "
         "runs `--appendonly yes --appendfsync <policy> --save ''`; fresh directories each run",

@@ -17,9 +17,26 @@ ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "BENCHMARKS.md"
 
 sys.path.insert(0, str(ROOT))
+from node import native  # noqa: E402
 from tests.conftest import free_port, wait_for_port  # noqa: E402
 
-__all__ = ["DOC", "ROOT", "free_port", "start", "stop", "wait_for_port", "write_doc"]
+__all__ = [
+    "DOC",
+    "ROOT",
+    "free_port",
+    "modules_line",
+    "start",
+    "stop",
+    "wait_for_port",
+    "write_doc",
+]
+
+
+def modules_line() -> str:
+    """The report line saying whether the servers measured ran the compiled hot path."""
+    if native.active():
+        return "- geokv: hot path compiled with mypyc (`make native`, node/native.py)"
+    return f"- geokv: from source ({native.from_source_because() or 'nothing compiled'})"
 
 
 def stop(proc: subprocess.Popen[bytes], timeout: float = 10.0) -> None:

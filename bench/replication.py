@@ -36,7 +36,13 @@ import time
 from multiprocessing.connection import Connection
 
 import redis
-from common import free_port, start, stop, write_doc  # bench/common.py (puts the repo on sys.path)
+from common import (  # bench/common.py (puts the repo on sys.path)
+    free_port,
+    modules_line,
+    start,
+    stop,
+    write_doc,
+)
 
 from topology.linkproxy import LinkProxy
 
@@ -269,6 +275,7 @@ def report(lag: list[tuple[int, dict[str, float]]], cu: dict[str, float], alone:
         f"- date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}",
         f"- machine: {platform.machine()}, {os.cpu_count()} cores shared with other work "
         f"(other helpers' test runs); Python {platform.python_version()}",
+        modules_line(),
         f"- command: `.venv/bin/python bench/replication.py --seconds {args.seconds} "
         f"--rates {args.rates} --latencies {','.join(map(str, args.latencies))} "
         f"--catchup {args.catchup}`",

@@ -26,7 +26,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from common import DOC, free_port, start, stop  # bench/common.py
+from common import DOC, free_port, modules_line, start, stop  # bench/common.py
 
 TESTS = ("set", "get", "incr", "mset")
 PIPELINES = (1, 16)
@@ -146,6 +146,7 @@ def block(label: str, results: dict[str, list[Result]], requests: int, clients: 
             f"- date: {time.strftime('%Y-%m-%d %H:%M %Z')}",
             f"- machine: {platform.machine()}, nproc {os.cpu_count()}, "
             f"Python {platform.python_version()}, redis-server {redis_version}",
+            modules_line(),
             f"- command: `{command}`",
             "- the benchmark client runs on the same machine and competes for the same cores",
             "",

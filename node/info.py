@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable, Iterable
 from itertools import islice
 
-from node import memory
+from node import memory, native
 from node.core import Node
 from node.version import GEOKV_VERSION, REDIS_VERSION
 
@@ -43,6 +43,7 @@ def _server(node: Node) -> list[Field]:
     return [
         ("redis_version", REDIS_VERSION),
         ("geokv_version", GEOKV_VERSION),
+        ("geokv_compiled", int(native.active())),
         ("redis_git_sha1", "00000000"),
         ("redis_git_dirty", 0),
         ("redis_mode", "standalone"),

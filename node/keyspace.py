@@ -50,6 +50,40 @@ def _by_type(
     return lambda value: by_type.get(value.TYPE, untyped)
 
 
+class ScanSnapshots:
+    """Cursors of SCAN-like iterations, each over a snapshot of names taken when it
+    started (cursor 0), so every name present for the whole iteration is returned,
+    whatever happens meanwhile. A cursor naming an evicted snapshot or another
+    owner (SSCAN of another key) restarts: duplicates, never a lost name.
+    The cursor is (snapshot id << 32) | position.
+    """
+
+    def __init__(self) -> None:
+        self._lists: dict[int, tuple[bytes, list[bytes]]] = {}
+        self._ids = itertools.count(1)
+
+    def walk(
+        self, owner: bytes, names: Callable[[], list[bytes]], cursor: int, count: int
+    ) -> tuple[int, list[bytes]]:
+        """The next (cursor, about `count` names) of `owner`'s iteration."""
+        listed = self._lists.get(cursor >> 32)
+        if cursor == 0 or listed is None or listed[0] != owner:
+            snapshot_id, position = next(self._ids), 0
+            listed = self._lists[snapshot_id] = (owner, names())
+            while len(self._lists) > _SCAN_SNAPSHOTS:
+                del self._lists[next(iter(self._lists))]
+        else:
+            snapshot_id, position = cursor >> 32, cursor & 0xFFFFFFFF
+            # Keep snapshots in use at the young end of the eviction order.
+            self._lists[snapshot_id] = self._lists.pop(snapshot_id)
+        end = position + max(count, 1)
+        batch = listed[1][position:end]
+        if end >= len(listed[1]):
+            del self._lists[snapshot_id]
+            return 0, batch
+        return (snapshot_id << 32) | end, batch
+
+
 class Keyspace:
     def __init__(self, region: str) -> None:
         self.region = region
@@ -67,8 +101,9 @@ class Keyspace:
         # Called with a key found expired; the node turns it into a delete record.
         self.on_expired: Callable[[bytes], None] = self.remove
         self.expired_keys = 0
-        self._scans: dict[int, list[bytes]] = {}
-        self._scan_ids = itertools.count(1)
+        self._scans = ScanSnapshots()
+        # SSCAN/HSCAN/ZSCAN of large collections, owned by their key.
+        self.member_scans = ScanSnapshots()
         # Keys changed since the last mark in a way that may leave removable
         # metadata: a value made invisible or changed while hidden, removed list
         # elements (later inserts may name them as anchors), removed hash fields
@@ -385,32 +420,10 @@ class Keyspace:
     # -- SCAN ----------------------------------------------------------------------
 
     def scan(self, cursor: int, count: int) -> tuple[int, list[bytes]]:
-        """Examine about `count` keys from a cursor; 0 starts and ends an iteration.
-
-        Each iteration walks a snapshot of the key names taken when it started,
-        so every key present for the whole iteration is returned, whatever the
-        keyspace does meanwhile. The cursor is (snapshot id << 32) | position.
-        """
-        if cursor == 0:
-            snapshot_id = next(self._scan_ids)
-            self._scans[snapshot_id] = list(self.data)
-            while len(self._scans) > _SCAN_SNAPSHOTS:
-                del self._scans[next(iter(self._scans))]
-            position = 0
-        else:
-            snapshot_id, position = cursor >> 32, cursor & 0xFFFFFFFF
-            if snapshot_id not in self._scans:
-                # An evicted or foreign cursor restarts: duplicates, never a lost key.
-                return self.scan(0, count)
-            # Keep snapshots in use at the young end of the eviction order.
-            self._scans[snapshot_id] = self._scans.pop(snapshot_id)
-        keys = self._scans[snapshot_id]
-        end = position + max(count, 1)
-        batch = [k for k in keys[position:end] if k in self.data]
-        if end >= len(keys):
-            del self._scans[snapshot_id]
-            return 0, batch
-        return (snapshot_id << 32) | end, batch
+        """Examine about `count` keys from a cursor; 0 starts and ends an iteration
+        (over a snapshot of the key names: `ScanSnapshots`)."""
+        cursor, keys = self._scans.walk(b"", lambda: list(self.data), cursor, count)
+        return cursor, [k for k in keys if k in self.data]
 
     def keys(self) -> Iterator[bytes]:
         return iter(list(self.data))

@@ -38,6 +38,7 @@ from node.core import Node
 from node.effects import Op, Record, apply_record
 from node.faultdisk import open_disk
 from node.keyset import KeySet
+from node.keyspace import Keyspace
 from node.snapshot import encode_header, encode_key, keys_of, load
 
 log = logging.getLogger("geokv")
@@ -298,38 +299,23 @@ class Persistence:
         position = self.log.end
         vv = dict(ks.applied)
         stamps = dict(ks.vv)
-        keys = keys_of(ks)
-        # Keys saved so far. A key created after P is "saved" as absent (nothing
-        # written) at its first write, so the walk, which only knows keys of P,
-        # never sees it.
-        saved = KeySet()
-        out = bytearray()
-        count = 0
-
-        def save(key: bytes) -> None:
-            nonlocal count
-            if saved.add(key):
-                count += encode_key(ks, out, key)
-
-        def before_write(op: Op) -> None:
-            key = getattr(op, "key", None)
-            for k in keys if key is None else (key,):
-                save(k)
-
-        node.before_write = before_write
+        walk = _SnapshotWalk(ks, keys_of(ks))
+        node.before_write = walk.before_write
         try:
+            keys = walk.keys
             i, total = 0, len(keys)
             while i < total:
                 stop = min(i + chunk, total)
                 deadline = time.perf_counter() + seconds
                 while i < stop:
-                    save(keys[i])
+                    walk.save(keys[i])
                     i += 1
                     if not i & 63 and time.perf_counter() > deadline:
                         break
                 await asyncio.sleep(0)
         finally:
             node.before_write = None
+        out, count = walk.out, walk.count
         out[0:0] = encode_header(stamps, count)  # a memmove, not another copy
         await self.log.write_snapshot(out, vv, position)
         self._snapshot_base = position
@@ -355,6 +341,30 @@ class Persistence:
     def _config_changed(self, name: str, value: object) -> None:
         if name == "appendfsync":
             self.log.options = replace(self.log.options, fsync=value)  # type: ignore[arg-type]
+
+
+class _SnapshotWalk:
+    """The keys of P saved so far and their encoding. A key created after P is
+    "saved" as absent (nothing written) at its first write, so the walk, which
+    only knows keys of P, never sees it. An object rather than closures in
+    `snapshot`: compiled (node/native.py), closures and the coroutine holding
+    them form a cycle that would keep the whole encoding alive after it."""
+
+    def __init__(self, ks: Keyspace, keys: list[bytes]) -> None:
+        self.ks = ks
+        self.keys = keys
+        self.saved = KeySet()
+        self.out = bytearray()
+        self.count = 0
+
+    def save(self, key: bytes) -> None:
+        if self.saved.add(key):
+            self.count += encode_key(self.ks, self.out, key)
+
+    def before_write(self, op: Op) -> None:
+        key = getattr(op, "key", None)
+        for k in self.keys if key is None else (key,):
+            self.save(k)
 
 
 def _ignore_failure(fut: asyncio.Future[None]) -> None:

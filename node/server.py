@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from typing import Any, Protocol, cast
 
 from binlog import BinlogError
+from node import native
 from node.client import Client
 from node.core import Node
 from node.gcpolicy import GcPolicy
@@ -420,6 +421,9 @@ def run(node: Node, services: Sequence[Service] = ()) -> None:
     # long. 200 us (about one fast fsync) measured 20-40% more SETs/s under
     # appendfsync always (bench/binlog.py, docs/BENCHMARKS.md).
     sys.setswitchinterval(_SWITCH_INTERVAL)
+    reason = native.from_source_because()
+    if reason is not None:
+        log.warning("running the node's compiled modules from source (%s)", reason)
     try:
         import uvloop
 

@@ -20,7 +20,7 @@ from node.core import Node
 from node.crdt.hashes import HashValue
 from node.effects import NO_TTL, HDel, HIncr, HSet, SetExpire
 from node.handlers.keys import parse_cursor, parse_scan_options, rewriter
-from node.handlers.sets import parse_random_count, pick, scan_names, unique
+from node.handlers.sets import parse_random_count, pick, unique
 from node.keyspace import Value
 from node.numbers import INT64_MAX, INT64_MIN, LDBL_MAX, parse_decimal, parse_int
 from node.registry import command
@@ -267,7 +267,9 @@ def hscan(node: Node, client: Client, argv: list[bytes]) -> Any:
         cursor, batch = 0, list(current.fields)
     else:
         fields = current.fields
-        cursor, batch = scan_names(node.keyspace, key, lambda: list(fields), cursor, options.count)
+        cursor, batch = node.keyspace.member_scans.walk(
+            key, lambda: list(fields), cursor, options.count
+        )
     found: list[bytes] = []
     for name in batch:
         data = current.get(name)

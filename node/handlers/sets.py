@@ -1,8 +1,8 @@
 """Set commands: SADD, SREM, SPOP, SMOVE, the SINTER/SUNION/SDIFF family, SSCAN and reads.
 
 Owns their argument parsing and replies, and two helpers the other collection
-types share: `parse_random_count` (SRANDMEMBER/HRANDFIELD's count) and
-`scan_names` (a cursor over a snapshot of a collection's member names).
+types share: `parse_random_count` (SRANDMEMBER/HRANDFIELD's count), `pick`
+and `unique`.
 Every change is an effect op: SAdd (a new add-dot per member, so an add wins
 over a concurrent remove), SRem (observed-remove of the chosen members, with
 this region's version vector: SPOP records which members it popped), or a
@@ -12,11 +12,9 @@ Must not know sockets or how ops are merged.
 
 from __future__ import annotations
 
-import itertools
 import random
 from collections.abc import Callable, Iterable
 from typing import Any
-from weakref import WeakKeyDictionary
 
 from node import errors
 from node.client import Client
@@ -24,7 +22,7 @@ from node.core import Node
 from node.crdt.sets import SetValue, in_redis_order
 from node.effects import NO_TTL, SAdd, SetExpire, SRem
 from node.handlers.keys import parse_cursor, parse_scan_options, rewriter
-from node.keyspace import Keyspace, Value
+from node.keyspace import Value
 from node.numbers import INT64_MIN, parse_int
 from node.registry import command
 from node.reply import CommandError, OrderedSet
@@ -47,49 +45,6 @@ def pick(names: list[bytes], count: int) -> list[bytes]:
     if count < 0:
         return random.choices(names, k=-count)
     return random.sample(names, min(count, len(names)))
-
-
-_SNAPSHOTS = 32
-
-
-class _Scans:
-    """One keyspace's running collection scans: id -> (key, member names at cursor 0)."""
-
-    def __init__(self) -> None:
-        self.snapshots: dict[int, tuple[bytes, list[bytes]]] = {}
-        self.ids = itertools.count(1)
-
-
-# Per keyspace, so one process running several nodes (tests) keeps them apart.
-_SCANS: WeakKeyDictionary[Keyspace, _Scans] = WeakKeyDictionary()
-
-
-def scan_names(
-    ks: Keyspace, key: bytes, names: Callable[[], list[bytes]], cursor: int, count: int
-) -> tuple[int, list[bytes]]:
-    """SSCAN/HSCAN/ZSCAN over a large collection, with SCAN's guarantee.
-
-    Cursor 0 snapshots the member names, so every member present for the whole
-    iteration is returned; later calls walk the snapshot. A cursor that names
-    an evicted snapshot or another key restarts: duplicates, never a lost
-    member. The caller drops names no longer present. Cursor = (id << 32) | position.
-    """
-    scans = _SCANS.setdefault(ks, _Scans())
-    snapshot = scans.snapshots.get(cursor >> 32)
-    if cursor == 0 or snapshot is None or snapshot[0] != key:
-        snapshot_id, position = next(scans.ids), 0
-        snapshot = scans.snapshots[snapshot_id] = (key, names())
-        while len(scans.snapshots) > _SNAPSHOTS:
-            del scans.snapshots[next(iter(scans.snapshots))]
-    else:
-        snapshot_id, position = cursor >> 32, cursor & 0xFFFFFFFF
-        scans.snapshots[snapshot_id] = scans.snapshots.pop(snapshot_id)
-    listed = snapshot[1]
-    end = position + count
-    if end >= len(listed):
-        del scans.snapshots[snapshot_id]
-        return 0, listed[position:]
-    return (snapshot_id << 32) | end, listed[position:end]
 
 
 def unique(items: Iterable[bytes]) -> list[bytes]:
@@ -324,6 +279,6 @@ def sscan(node: Node, client: Client, argv: list[bytes]) -> Any:
         # Like Redis, a small encoding is returned whole, in one call.
         cursor, batch = 0, current.names()
     else:
-        cursor, batch = scan_names(node.keyspace, key, current.names, cursor, options.count)
+        cursor, batch = node.keyspace.member_scans.walk(key, current.names, cursor, options.count)
     found = [m for m in batch if m in current and options.matches(m)]
     return [b"%d" % cursor, found]

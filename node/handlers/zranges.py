@@ -20,7 +20,7 @@ from node.core import Node
 from node.crdt.zindex import LexBound, ScoreBound
 from node.crdt.zsets import ZsetValue
 from node.handlers.keys import parse_cursor, parse_scan_options
-from node.handlers.sets import parse_random_count, pick, scan_names
+from node.handlers.sets import parse_random_count, pick
 from node.keyspace import Value
 from node.numbers import format_double, parse_float, parse_int
 from node.registry import command
@@ -332,8 +332,8 @@ def zscan(node: Node, client: Client, argv: list[bytes]) -> Any:
         # Like Redis, a small encoding is returned whole, in one call.
         cursor, batch = 0, [m for _, m in zset.items()]
     else:
-        cursor, batch = scan_names(
-            node.keyspace, key, lambda: [m for _, m in zset.items()], cursor, options.count
+        cursor, batch = node.keyspace.member_scans.walk(
+            key, lambda: [m for _, m in zset.items()], cursor, options.count
         )
     found = []
     for member in batch:

@@ -27,7 +27,7 @@ from node.clock import ManualClock
 from node.config import Config
 from node.core import Node
 from node.dispatch import dispatch
-from node.effects import MemorySink, Record
+from node.effects import Record
 from node.handlers.geokv import keyspace_digest
 from node.reply import Error
 from replicator.applier import Applier
@@ -39,16 +39,23 @@ START_MS = 1_700_000_000_000
 NEMESES = ("halves", "isolate", "one-way", "crash", "pause", "skew", "disk-fail", "disk-slow")
 
 
-class DiskSink(MemorySink):
+class DiskSink:
     """The log twin: while `failing`, writes are refused (MISCONF) and what still
-    arrives (peers' records, expiry deletes) is kept, as the binlog's backlog is."""
+    arrives (peers' records, expiry deletes) is kept, as the binlog's backlog is.
+    (Not a MemorySink subclass: that class may be compiled, node/native.py.)"""
 
     def __init__(self) -> None:
-        super().__init__()
+        self.records: list[Record] = []
         self.failing = False
+
+    def append(self, record: Record) -> None:
+        self.records.append(record)
 
     def write_error(self) -> str | None:
         return "Input/output error" if self.failing else None
+
+    def status(self) -> dict[str, object]:
+        return {}
 
 
 @dataclass

@@ -15,24 +15,22 @@ from node.client import Client
 from node.config import Config
 from node.core import Node
 from node.dispatch import dispatch
-from node.effects import MemorySink, Record
+from node.effects import MemorySink
 from node.reply import Error
 
 MB = 1024 * 1024
 OOM = "OOM command not allowed when used memory > 'maxmemory'."
 
 
-class DiscardSink(MemorySink):
+def discard_sink() -> MemorySink:
     """Keeps no records, so freed keys are really freed."""
-
-    def append(self, record: Record) -> None:
-        return None
+    return MemorySink(keep=0)
 
 
 def make_node(maxmemory: str = "0") -> tuple[Node, Client]:
     config = Config()
     config.set_many([("maxmemory", maxmemory)], at_start=True)
-    node = Node(config, sink=DiscardSink())
+    node = Node(config, sink=discard_sink())
     client = Client()
     node.connect(client)
     return node, client

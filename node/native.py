@@ -21,7 +21,6 @@ import os
 import shutil
 import sys
 import sysconfig
-import warnings
 from collections.abc import Sequence
 from importlib.machinery import ModuleSpec
 from types import ModuleType
@@ -146,18 +145,21 @@ def build() -> None:
         print(f"node.native: no C compiler ({compiler}); geokv runs from source", file=sys.stderr)
         return
     from mypyc.build import mypycify  # only the build needs mypy
-    from setuptools import setup
+    from setuptools import Distribution
 
     digests = _digests(COMPILED)  # before compiling: an edit meanwhile shows up as stale
     os.chdir(_ROOT)  # mypy reads its options from pyproject.toml here
     paths = [os.path.relpath(source_path(m), _ROOT) for m in COMPILED]
-    with warnings.catch_warnings():
-        # setuptools reads pyproject.toml here and warns about packaging, not this build.
-        warnings.simplefilter("ignore")
-        setup(
-            name="geokv-native",
-            ext_modules=mypycify(paths, group_name=GROUP, target_dir="build/mypyc"),
-            script_args=["-q", "build_ext", "--inplace", "--build-temp", "build/native"],
-        )
+    # A Distribution run by hand: setup() would also read pyproject.toml, which
+    # describes the package, not this build (and older setuptools reject it).
+    dist = Distribution(
+        {
+            "name": "geokv-native",
+            "ext_modules": mypycify(paths, group_name=GROUP, target_dir="build/mypyc"),
+            "script_args": ["-q", "build_ext", "--inplace", "--build-temp", "build/native"],
+        }
+    )
+    dist.parse_command_line()
+    dist.run_commands()
     with open(_RECORD, "w") as f:
         json.dump(digests, f, indent=1, sort_keys=True)

@@ -21,9 +21,9 @@ system-deps:
 	  { if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server redis-tools >/dev/null; \
 	    else echo "install Debian's redis-server and redis-tools (redis-cli, redis-benchmark)"; fi; }
 
-# The hot path compiled with mypyc (node/native.py); does nothing when current.
+# The hot path compiled with mypyc (binlog/native.py); does nothing when current.
 native: $(STAMP)
-	$(PY) -c 'import node.native; node.native.build()'
+	$(PY) -c 'import binlog.native as n, node; [g.build() for g in n.groups()]'
 
 # Three regions on 127.0.0.1 (RESP 6379-6381) with simulated WAN latency between
 # them and a live status view; Ctrl+C stops them all.
@@ -53,5 +53,5 @@ chaos: $(STAMP) system-deps native
 	$(PY) bench/chaos.py --minutes $(CHAOS_MINUTES) --sim-seeds $(CHAOS_SIM_SEEDS) --seed $(CHAOS_SEED)
 
 clean:
-	rm -rf $(VENV) data build *.egg-info node/_native.json
-	find node -name '*.so' -delete
+	rm -rf $(VENV) data build *.egg-info node/_native.json binlog/_native.json
+	find node binlog -name '*.so' -delete

@@ -17,7 +17,8 @@ ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "BENCHMARKS.md"
 
 sys.path.insert(0, str(ROOT))
-from node import native  # noqa: E402
+import node  # noqa: E402, F401  (imports binlog, installs both compiled groups' guards)
+from binlog import native  # noqa: E402
 from tests.conftest import free_port, wait_for_port  # noqa: E402
 
 __all__ = [
@@ -34,9 +35,11 @@ __all__ = [
 
 def modules_line() -> str:
     """The report line saying whether the servers measured ran the compiled hot path."""
-    if native.active():
-        return "- geokv: hot path compiled with mypyc (`make native`, node/native.py)"
-    return f"- geokv: from source ({native.from_source_because() or 'nothing compiled'})"
+    groups = native.groups()
+    if all(group.active() for group in groups):
+        return "- geokv: hot path compiled with mypyc (`make native`, binlog/native.py)"
+    why = "; ".join(f"{g.package}: {g.from_source_because() or 'not built'}" for g in groups)
+    return f"- geokv: from source ({why})"
 
 
 def stop(proc: subprocess.Popen[bytes], timeout: float = 10.0) -> None:

@@ -7,6 +7,10 @@ nothing else of geokv. See docs/binlog.md for the format and the guarantees.
 
 from __future__ import annotations
 
+# First: installs the guard that keeps stale compiled modules from loading.
+import binlog.native  # noqa: F401
+
+# isort: split
 from binlog.errors import BinlogError, CorruptLog, HistoryCompacted, UnsupportedFormat, WriteFailed
 from binlog.format import LogRecord, encode_frame, encode_record
 from binlog.fs import FileSystem, RealFS

@@ -59,8 +59,8 @@ class _Thread:
 
     def __init__(self) -> None:
         self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
-        self._thread = threading.Thread(target=self._run, name="binlog", daemon=True)
-        self._thread.start()
+        self._worker = threading.Thread(target=self._run, name="binlog", daemon=True)
+        self._worker.start()
 
     def submit(
         self, loop: asyncio.AbstractEventLoop, job: Callable[[], T], done: Callable[[Any], None]
@@ -84,7 +84,7 @@ class _Thread:
 
     def stop(self) -> None:
         self._jobs.put(None)
-        self._thread.join()
+        self._worker.join()
 
     def _run(self) -> None:
         while (item := self._jobs.get()) is not None:
@@ -132,7 +132,7 @@ class Binlog:
         self.options = options
         self.recovery = recovery
         self._wall = wall
-        self._thread = _Thread()
+        self._worker = _Thread()
         # Thread-owned: only the binlog thread replaces these (never mutates in place).
         self._manifest: Manifest = recovery.manifest
         self._file: AppendFile = fs.open_append(recovery.manifest.segments[-1].name)
@@ -284,7 +284,7 @@ class Binlog:
         self._busy = True
         end = self._end
         job = partial(self._t_write, data, sync, repair_from, dict(self._vv), end)
-        self._thread.submit(self._bind(), job, partial(self._job_done, data, end))
+        self._worker.submit(self._bind(), job, partial(self._job_done, data, end))
 
     def _job_done(self, data: bytes, end: int, done: _Done | BaseException) -> None:
         self._busy = False
@@ -369,7 +369,7 @@ class Binlog:
             await self.durable(position)
             name = snapshot_name(position)
             await asyncio.to_thread(self._t_write_snapshot_file, name, payload, dict(vv), position)
-            await self._thread.call(loop, partial(self._t_install_snapshot, name, position))
+            await self._worker.call(loop, partial(self._t_install_snapshot, name, position))
             self._status.update(last_snapshot_ok=True, last_snapshot_time=self._wall())
         except BaseException:
             self._status["last_snapshot_ok"] = False
@@ -397,8 +397,8 @@ class Binlog:
         for handle in (self._timer, self._retry_timer):
             if handle is not None:
                 handle.cancel()
-        await self._thread.call(loop, self._file.close)
-        self._thread.stop()
+        await self._worker.call(loop, self._file.close)
+        self._worker.stop()
         self._publish()
 
     def stats(self) -> dict[str, int | float | str]:

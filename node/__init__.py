@@ -3,7 +3,5 @@
 May import `binlog`; must not know the replicator or the topology.
 """
 
-from node import native as _native
-
-# Before any other module of the node is imported: a stale compiled one must not load.
-_native.install_guard()
+# First: installs the guard that keeps stale compiled modules from loading.
+import node.native  # noqa: F401

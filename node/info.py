@@ -16,7 +16,8 @@ import time
 from collections.abc import Callable, Iterable
 from itertools import islice
 
-from node import memory, native
+from binlog import native
+from node import memory
 from node.core import Node
 from node.version import GEOKV_VERSION, REDIS_VERSION
 
@@ -43,7 +44,7 @@ def _server(node: Node) -> list[Field]:
     return [
         ("redis_version", REDIS_VERSION),
         ("geokv_version", GEOKV_VERSION),
-        ("geokv_compiled", int(native.active())),
+        ("geokv_compiled", int(all(group.active() for group in native.groups()))),
         ("redis_git_sha1", "00000000"),
         ("redis_git_dirty", 0),
         ("redis_mode", "standalone"),

@@ -21,8 +21,7 @@ from collections import deque
 from collections.abc import Sequence
 from typing import Any, Protocol, cast
 
-from binlog import BinlogError
-from node import native
+from binlog import BinlogError, native
 from node.client import Client
 from node.core import Node
 from node.gcpolicy import GcPolicy
@@ -421,9 +420,10 @@ def run(node: Node, services: Sequence[Service] = ()) -> None:
     # long. 200 us (about one fast fsync) measured 20-40% more SETs/s under
     # appendfsync always (bench/binlog.py, docs/BENCHMARKS.md).
     sys.setswitchinterval(_SWITCH_INTERVAL)
-    reason = native.from_source_because()
-    if reason is not None:
-        log.warning("running the node's compiled modules from source (%s)", reason)
+    for group in native.groups():
+        reason = group.from_source_because()
+        if reason is not None:
+            log.warning("running %s's compiled modules from source (%s)", group.package, reason)
     try:
         import uvloop
 

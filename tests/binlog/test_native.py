@@ -1,0 +1,98 @@
+"""Compiled module groups (binlog/native.py): which modules run compiled, and the
+guard that runs a whole group from source when any of its sources changed."""
+
+from __future__ import annotations
+
+import importlib.machinery
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import node  # noqa: F401  (its group registers on import)
+from binlog import native
+
+NODE = next(g for g in native.groups() if g.package == "node")
+BUILT = all(os.path.exists(g.library()) for g in native.groups())
+needs_build = pytest.mark.skipif(not BUILT, reason="no compiled modules here (make native)")
+
+
+def _loaded_from(env: dict[str, str]) -> list[str]:
+    """Where a fresh process loads compiled modules from, and what it reports."""
+    code = (
+        "import node.core, binlog.format; from binlog import native; "
+        "print(node.core.__file__); print(binlog.format.__file__); "
+        "print([g.active() for g in native.groups()]); "
+        "print([g.from_source_because() for g in native.groups()])"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    return out.stdout.splitlines()
+
+
+def _record_with_one_change(tmp_path: Path, module: str) -> str:
+    digests = NODE.digests()
+    digests[module] = "0" * 64
+    record = tmp_path / "record.json"
+    record.write_text(json.dumps(digests))
+    return str(record)
+
+
+def test_stale_names_exactly_the_modules_whose_source_differs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(NODE, "record", _record_with_one_change(tmp_path, "node.resp"))
+    assert NODE.stale() == ["node.resp"]
+    Path(NODE.record).write_text("not json")
+    assert NODE.stale() == list(NODE.modules)
+
+
+def test_the_source_finder_serves_only_its_groups_names() -> None:
+    finder = native._FromSource(NODE)
+    spec = finder.find_spec("node.keyspace", None)
+    assert spec is not None and spec.origin == NODE.source_path("node.keyspace")
+    assert isinstance(spec.loader, importlib.machinery.SourceFileLoader)
+    assert finder.find_spec("node.handlers.sets", None) is None
+    assert finder.find_spec("binlog.format", None) is None
+
+
+@needs_build
+def test_a_current_build_runs_compiled() -> None:
+    if any(g.stale() for g in native.groups()):
+        pytest.skip("sources edited since the build: this checkout runs from source")
+    core, fmt, active, reasons = _loaded_from({"GEOKV_NATIVE": "1"})
+    assert core.endswith(".so") and fmt.endswith(".so")
+    assert (active, reasons) == ("[True, True]", "[None, None]")
+
+
+@needs_build
+def test_geokv_native_0_runs_every_compiled_module_from_source() -> None:
+    core, fmt, active, reasons = _loaded_from({"GEOKV_NATIVE": "0"})
+    assert core.endswith("node/core.py") and fmt.endswith("binlog/format.py")
+    assert (active, reasons) == ("[False, False]", "['GEOKV_NATIVE=0', 'GEOKV_NATIVE=0']")
+
+
+@needs_build
+def test_a_changed_source_makes_its_whole_group_run_from_source(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(NODE, "record", _record_with_one_change(tmp_path, "node.clock"))
+    monkeypatch.setattr(NODE, "_why_from_source", NODE.from_source_because())
+    before = list(sys.meta_path)
+    try:
+        NODE.install_guard()
+        assert NODE.from_source_because() == "changed since `make native`: node.clock"
+        finder = sys.meta_path[0]
+        assert isinstance(finder, native._FromSource) and finder.group is NODE
+        assert finder not in before
+    finally:
+        sys.meta_path[:] = before

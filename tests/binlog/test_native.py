@@ -85,6 +85,7 @@ def test_geokv_native_0_runs_every_compiled_module_from_source() -> None:
 def test_a_changed_source_makes_its_whole_group_run_from_source(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.delenv("GEOKV_NATIVE", raising=False)
     monkeypatch.setattr(NODE, "record", _record_with_one_change(tmp_path, "node.clock"))
     monkeypatch.setattr(NODE, "_why_from_source", NODE.from_source_because())
     before = list(sys.meta_path)

@@ -96,9 +96,9 @@ class CompiledGroup:
         """Compile the group in place unless the build is current (raises if compiling fails)."""
         if not self.stale() and os.path.exists(self.library()):
             return
-        compiler = sysconfig.get_config_var("CC") or "cc"
-        if shutil.which(compiler.split()[0]) is None:
-            print(f"{self.name}: no C compiler ({compiler}); runs from source", file=sys.stderr)
+        missing = _missing_toolchain()
+        if missing is not None:
+            print(f"{self.name}: {missing}; geokv runs from source", file=sys.stderr)
             return
         from mypyc.build import mypycify  # only the build needs mypy
         from setuptools import Distribution
@@ -120,6 +120,17 @@ class CompiledGroup:
         dist.run_commands()
         with open(self.record, "w") as f:
             json.dump(digests, f, indent=1, sort_keys=True)
+
+
+def _missing_toolchain() -> str | None:
+    """What a machine lacks to compile (then geokv runs from source), or None."""
+    compiler = sysconfig.get_config_var("CC") or "cc"
+    if shutil.which(compiler.split()[0]) is None:
+        return f"no C compiler ({compiler})"
+    header = os.path.join(sysconfig.get_paths()["include"], "Python.h")
+    if not os.path.exists(header):
+        return f"no Python headers ({header})"
+    return None
 
 
 def groups() -> list[CompiledGroup]:

@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+import sysconfig
 from pathlib import Path
 
 import pytest
@@ -97,3 +98,26 @@ def test_a_changed_source_makes_its_whole_group_run_from_source(
         assert finder not in before
     finally:
         sys.meta_path[:] = before
+
+
+def test_a_machine_without_a_toolchain_builds_nothing_and_says_why(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    record = _record_with_one_change(tmp_path, "node.resp")
+    monkeypatch.setattr(NODE, "record", record)
+    config_var = sysconfig.get_config_var
+    monkeypatch.setattr(
+        sysconfig,
+        "get_config_var",
+        lambda name: "no-such-cc-here" if name == "CC" else config_var(name),
+    )
+    NODE.build()
+    assert "node._native: no C compiler (no-such-cc-here); geokv runs from source" in (
+        capsys.readouterr().err
+    )
+    assert NODE.stale() == ["node.resp"]  # nothing built, nothing recorded
+    monkeypatch.setattr(sysconfig, "get_config_var", config_var)
+    monkeypatch.setattr(sysconfig, "get_paths", lambda: {"include": str(tmp_path)})
+    NODE.build()
+    assert f"no Python headers ({tmp_path}/Python.h)" in capsys.readouterr().err
+    assert NODE.stale() == ["node.resp"]

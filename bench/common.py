@@ -35,10 +35,11 @@ __all__ = [
 
 def modules_line() -> str:
     """The report line saying whether the servers measured ran the compiled hot path."""
-    groups = native.groups()
-    if all(group.active() for group in groups):
+    if native.all_active():
         return "- geokv: hot path compiled with mypyc (`make native`, binlog/native.py)"
-    why = "; ".join(f"{g.package}: {g.from_source_because() or 'not built'}" for g in groups)
+    why = "; ".join(
+        f"{g.package}: {g.from_source_because() or 'not built'}" for g in native.groups()
+    )
     return f"- geokv: from source ({why})"
 
 

@@ -59,10 +59,10 @@ class CompiledGroup:
             with open(self.record) as f:
                 recorded = json.load(f)
         except (OSError, ValueError):
-            recorded = {}
-        current = self.digests()
+            recorded = None
         if not isinstance(recorded, dict):
             recorded = {}
+        current = self.digests()
         return [m for m in self.modules if recorded.get(m) != current[m]]
 
     def active(self) -> bool:
@@ -136,6 +136,11 @@ def _missing_toolchain() -> str | None:
 def groups() -> list[CompiledGroup]:
     """Every group this process has imported (binlog's first)."""
     return list(_GROUPS)
+
+
+def all_active() -> bool:
+    """Whether this process runs every group it imported compiled."""
+    return all(group.active() for group in _GROUPS)
 
 
 class _FromSource:

@@ -44,7 +44,7 @@ def _server(node: Node) -> list[Field]:
     return [
         ("redis_version", REDIS_VERSION),
         ("geokv_version", GEOKV_VERSION),
-        ("geokv_compiled", int(all(group.active() for group in native.groups()))),
+        ("geokv_compiled", int(native.all_active())),
         ("redis_git_sha1", "00000000"),
         ("redis_git_dirty", 0),
         ("redis_mode", "standalone"),

@@ -13,8 +13,10 @@ from pathlib import Path
 
 import pytest
 
-import node  # noqa: F401  (its group registers on import)
 from binlog import native
+from node.config import Config
+from node.core import Node
+from node.info import render
 
 NODE = next(g for g in native.groups() if g.package == "node")
 BUILT = all(os.path.exists(g.library()) for g in native.groups())
@@ -121,3 +123,8 @@ def test_a_machine_without_a_toolchain_builds_nothing_and_says_why(
     NODE.build()
     assert f"no Python headers ({tmp_path}/Python.h)" in capsys.readouterr().err
     assert NODE.stale() == ["node.resp"]
+
+
+def test_info_server_says_whether_the_process_runs_compiled() -> None:
+    text = render(Node(Config()), [b"server"])
+    assert f"geokv_compiled:{int(native.all_active())}\r\n".encode() in text

@@ -228,7 +228,9 @@ class Node:
         if self.prepare is not None:
             self.prepare(None)
         ks = self.keyspace
-        keys = {*ks.data, *ks.others}
+        # Sorted, so the record is the same whatever order the keys were created or
+        # merged in (a set's order depends on both, and on the hash seed).
+        keys = sorted({*ks.data, *ks.others})
         typed = tuple((key, seen) for key in keys if (seen := self._observations(key)))
         self.write(Flush(self.observed_vv(), typed=typed))
 
@@ -255,7 +257,7 @@ class Node:
         """What a remove issued now has seen: everything applied, and this op's own past."""
         vv = dict(self.keyspace.vv)
         vv[self.region] = self.next_stamp()
-        return tuple(vv.items())
+        return tuple(sorted(vv.items()))  # not in the order this region met the others
 
     def _expire(self, key: bytes) -> None:
         if key in self.keyspace.data:

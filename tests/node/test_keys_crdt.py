@@ -121,6 +121,25 @@ def test_flushall_is_an_observed_remove_of_every_key_in_three_regions() -> None:
     assert {key: shown(ks, key) for key in ks.data} == {b"a": b"us-wrote", b"c": b"4"}
 
 
+def test_flushall_records_the_same_whatever_order_the_keys_came_in() -> None:
+    # eu created k0..k24 before learning us's k25..k49, us the other way round: the
+    # two regions have seen the same counters, so their FLUSHALLs observe the same.
+    eu, us = regions("eu", "us")
+    for i in range(50):
+        (eu if i < 25 else us)("INCRBY", f"k{i}", "1")
+    eu.sync_from(us)
+    us.sync_from(eu)
+    eu("FLUSHALL")
+    us("FLUSHALL")
+    observed = []
+    for region in (eu, us):
+        flush = region.own()[-1].ops[0]
+        assert isinstance(flush, Flush)
+        observed.append(flush.typed)
+    assert observed[0] == observed[1]
+    assert len(observed[0]) == 50
+
+
 # -- RENAME ------------------------------------------------------------------------------------------
 
 

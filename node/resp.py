@@ -3,10 +3,10 @@
 Owns the framing of client requests exactly as Redis 7.0's networking.c reads
 them (processMultibulkBuffer, processInlineBuffer, sdssplitargs), with the same
 limits and protocol error texts. Two paths give the same result: runs of
-frames that are the canonical encoding of their commands are parsed by hiredis
-in C and each one is verified by re-encoding it; anything else (inline
-commands, partial or odd frames, errors, limits) goes through the reference
-parser below, which mirrors Redis byte for byte.
+complete frames in their canonical encoding (the one every client sends) are
+read by a scanner that accepts nothing else; anything else (inline commands,
+partial or odd frames, errors, limits) goes through the reference parser below,
+which mirrors Redis byte for byte.
 Must not know sockets, commands or replies.
 
 Deliberate difference: Redis applies the "too big ... request/count string"
@@ -18,11 +18,7 @@ never depends on the chunking.
 
 from __future__ import annotations
 
-import re
 from collections import deque
-from typing import Any
-
-import hiredis
 
 from node.numbers import parse_int
 
@@ -30,19 +26,12 @@ INLINE_MAX_SIZE = 64 * 1024
 UNAUTH_MAX_MULTIBULK = 10
 UNAUTH_MAX_BULK = 16384
 _INT_MAX = (1 << 31) - 1
-# Most bytes handed to hiredis at once, so that retrying after an odd frame
+# Most bytes the fast path copies at once, so that retrying after an odd frame
 # costs a bounded copy however much is buffered.
 _FAST_WINDOW = 64 * 1024
-# hiredis sizes an array, set, push or attribute by its header, and freeing a
-# reader holding the one of *2147483647 takes seconds. No frame with a count
-# of six digits fits in the window anyway, so such windows skip the fast path.
-# ('*' is searched alone: a pattern led by one literal byte scans ~6x faster.)
-_HUGE_ARRAY = re.compile(rb"\*[0-9]{6}")
-_HUGE_OTHER = re.compile(rb"[~>|][0-9]{6}")
-# A window of one small command (what every request of a -P 1 client is) is
-# scanned once with the class-led pattern: cheaper than four scans there.
-_HUGE_ANY = re.compile(rb"[*~>|][0-9]{6}")
-_SMALL_WINDOW = 512
+# The fast path reads counts and sizes of at most this many digits: a longer
+# (or non-canonical) one is the reference parser's, with Redis's verdict.
+_FAST_DIGITS = 9
 
 
 class ProtocolError(Exception):
@@ -123,40 +112,23 @@ class RequestParser:
             del self._buf[: self._pos]
             self._pos = 0
 
-    # -- the hiredis fast path ------------------------------------------------
+    # -- the fast path -------------------------------------------------------
 
     def _fast(self) -> bool:
         """Queue the canonical frames at the read position; False if there were none."""
-        buf, start = self._buf, self._pos
-        end = start + min(len(buf) - start, _FAST_WINDOW, self.max_bulk_len)
-        if _huge_aggregate(buf, start, end):
-            return False
-        reader = hiredis.Reader()
-        reader.feed(buf, start, end - start)  # type: ignore[arg-type]  # any buffer works
-        items: list[Any] = []
-        gets = reader.gets
-        try:
-            while (item := gets()) is not False:
-                items.append(item)
-        except hiredis.ProtocolError:
-            pass
-        # hiredis reads more than Redis does (other reply types, any bulk
-        # terminator): only frames Redis reads the same way count. One
-        # comparison checks them all; only an odd frame costs one per frame.
-        frames = [_canonical(item) for item in items]
-        if None not in frames and buf.startswith(b"".join(frames), start):  # type: ignore[arg-type]
-            taken = len(items)
-            pos = start + sum(map(len, frames))  # type: ignore[arg-type]
-        else:
-            taken, pos = 0, start
-            for frame in frames:
-                if frame is None or not buf.startswith(frame, pos):
-                    break
-                taken += 1
-                pos += len(frame)
-        self._ready.extend([item for item in items[:taken] if item])
-        self._pos = pos
-        return pos > start
+        start = self._pos
+        data = bytes(self._buf[start : start + _FAST_WINDOW])  # its slices are the args
+        pos, size, limit, ready = 0, len(data), self.max_bulk_len, self._ready
+        while pos < size and data[pos] == 42:  # '*'
+            args: list[bytes] = []
+            end = _canonical_frame(data, pos, limit, args)
+            if end < 0:
+                break
+            if args:  # *0 is skipped, as in Redis
+                ready.append(args)
+            pos = end
+        self._pos = start + pos
+        return pos > 0
 
     # -- the reference parser (Redis's processMultibulkBuffer / processInlineBuffer)
 
@@ -235,55 +207,43 @@ class RequestParser:
         return args
 
 
-def _huge_aggregate(buf: bytearray, start: int, end: int) -> bool:
-    if end - start <= _SMALL_WINDOW:
-        return _HUGE_ANY.search(buf, start, end) is not None
-    if _HUGE_ARRAY.search(buf, start, end):
-        return True
-    rare = any(buf.find(kind, start, end) >= 0 for kind in (b"~", b">", b"|"))
-    return rare and _HUGE_OTHER.search(buf, start, end) is not None
+def _canonical_frame(data: bytes, pos: int, max_bulk: int, args: list[bytes]) -> int:
+    """Read the frame at `pos` into `args` if it is complete and canonical (plain
+    counts and sizes, every payload followed by CRLF): where it ends, else -1."""
+    count, pos = _canonical_number(data, pos + 1)
+    size = len(data)
+    for _ in range(count if pos >= 0 else 0):
+        if pos >= size or data[pos] != 36:  # '$'
+            return -1
+        length, pos = _canonical_number(data, pos + 1)
+        end = pos + length
+        if pos < 0 or length > max_bulk or end + 2 > size:
+            return -1
+        if data[end] != 13 or data[end + 1] != 10:
+            return -1
+        args.append(data[pos:end])
+        pos = end + 2
+    return pos
 
 
-_BULK_HEADERS = [b"$%d\r\n" % size for size in range(1024)]
-
-
-def _canonical(item: object) -> bytes | None:
-    """The one encoding of a command Redis and hiredis read alike, or None."""
-    if item is None:
-        return b"*-1\r\n"
-    if type(item) is not list:
-        return None
-    # len(), %b and join() reject every non-bytes value hiredis can produce.
-    # The short commands most clients send get one format operation; longer
-    # ones take ready-made length headers (formatting one per argument would
-    # cost more than all the rest of the parsing).
-    try:
-        n = len(item)
-        if n == 3:
-            a, b, c = item
-            return b"*3\r\n$%d\r\n%b\r\n$%d\r\n%b\r\n$%d\r\n%b\r\n" % (
-                len(a),
-                a,
-                len(b),
-                b,
-                len(c),
-                c,
-            )
-        if n == 2:
-            a, b = item
-            return b"*2\r\n$%d\r\n%b\r\n$%d\r\n%b\r\n" % (len(a), a, len(b), b)
-        parts = [b"*%d\r\n" % n]
-        for arg in item:
-            size = len(arg)
-            header = _BULK_HEADERS[size] if size < len(_BULK_HEADERS) else b"$%d\r\n" % size
-            parts += (header, arg, b"\r\n")
-        return b"".join(parts)
-    except TypeError:
-        return None
+def _canonical_number(data: bytes, pos: int) -> tuple[int, int]:
+    """The decimal at `pos` and where its CRLF ends, or (0, -1) unless it is
+    written as Redis writes one (no sign, no leading zero, short)."""
+    size = len(data)
+    value, i = 0, pos
+    stop = min(size, pos + _FAST_DIGITS)  # a longer number fails the CRLF check
+    while i < stop and 48 <= data[i] <= 57:
+        value = value * 10 + data[i] - 48
+        i += 1
+    if i == pos or (i - pos > 1 and data[pos] == 48):
+        return 0, -1
+    if i + 1 >= size or data[i] != 13 or data[i + 1] != 10:
+        return 0, -1
+    return value, i + 2
 
 
 def _check_unauthenticated(command: list[bytes]) -> None:
-    """The limits the reference parser applies to a frame, for a frame hiredis read."""
+    """The limits the reference parser applies to a frame, for a frame the fast path read."""
     if len(command) > UNAUTH_MAX_MULTIBULK:
         raise ProtocolError("Protocol error: unauthenticated multibulk length")
     for arg in command:

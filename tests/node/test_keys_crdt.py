@@ -17,6 +17,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from node.crdt.base import Observed
 from node.crdt.hashes import HashValue
 from node.crdt.sets import SetValue
 from node.crdt.strings import StrValue
@@ -332,11 +333,23 @@ def _check_intent(ks: Keyspace, records: list[Record], amounts: dict[tuple[str, 
         ]
         sets = [(stamp, origin) for stamp, origin, op in writes if isinstance(op, SetStr)]
         newest_set = max(sets, default=None)
+        # What each SET replaced of the counter: the increments it had observed.
+        replaced = [op.observed for _, _, op in writes if isinstance(op, SetStr)]
+
+        def counts(stamp: int, origin: str, replaced: list[Observed] = replaced) -> bool:
+            return not any(
+                region == origin and stamp <= seen
+                for observed in replaced
+                for region, _, seen in observed
+            )
+
         # The key exists when its newest SET (LWW decides between SETs first) or any
-        # increment was not seen by a delete: a write after the last delete it did
-        # not observe always exists.
+        # increment was not seen by a delete (nor replaced by a SET that saw it, even
+        # one that lost to a SET a delete removed): a write after the last delete it
+        # did not observe always exists.
         alive = (newest_set is not None and unseen(*newest_set)) or any(
-            isinstance(op, IncrStr) and unseen(stamp, origin) for stamp, origin, op in writes
+            isinstance(op, IncrStr) and unseen(stamp, origin) and counts(stamp, origin)
+            for stamp, origin, op in writes
         )
         assert (key in ks.data) == alive, (key, writes)
     # The counter is the sum of the increments no delete had observed.

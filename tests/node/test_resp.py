@@ -2,7 +2,7 @@
 
 Expected values come from redis-server 7.0.15 (sent the same bytes over a raw
 socket). Every stream is checked whole, byte by byte and with the fast path
-off, because the fast path (hiredis) and the reference parser must agree and
+off, because the fast path (canonical frames) and the reference parser must agree and
 the chunking of the bytes must never change what is parsed.
 """
 
@@ -91,8 +91,9 @@ def test_redis_skips_the_two_bytes_after_a_bulk_and_after_a_count_line_cr() -> N
     assert every_way(b"*1\rX$4\r\nPING\r\n") == ([[b"PING"]], None)
 
 
-def test_a_frame_hiredis_would_read_differently_is_parsed_as_redis_does() -> None:
-    # hiredis reads "$-1" and "_" as nulls and ">" as a push; Redis runs them as inline commands.
+def test_frames_a_resp_reader_would_take_as_replies_are_parsed_as_redis_does() -> None:
+    # A RESP reader (hiredis) reads "$-1" and "_" as nulls and ">" as a push; Redis runs
+    # them as inline commands.
     assert every_way(mbulk(b"PING") + b"$-1\r\n")[0] == [[b"PING"], [b"$-1"]]
     assert every_way(b"_\r\n>1\r\n")[0] == [[b"_"], [b">1"]]
     assert every_way(b"*1\r\n$1\r\naXY>1\r\n$1\r\nb\r\n")[0][:2] == [[b"a"], [b">1"]]
@@ -119,7 +120,7 @@ def test_bulk_larger_than_the_fast_window_and_pipelines_across_it() -> None:
     "header", [b"*", b"*1\r\n*", b"*1\r\n$1\r\na\r\n~", b"*2\r\n>", b"*1\r\n|"]
 )
 def test_a_huge_aggregate_count_allocates_nothing(header: bytes) -> None:
-    # hiredis would size a list by the count before any element arrives.
+    # Nothing may size a list by the count before the elements arrive.
     tracemalloc.start()
     try:
         parse(header + b"100000000\r\n")
@@ -234,6 +235,9 @@ def test_proto_max_bulk_len_bounds_each_bulk() -> None:
         [],
         "Protocol error: invalid bulk length",
     )
+    # ... and so is a bulk over the limit that arrived whole.
+    over = mbulk(b"ECHO", b"z" * 101)
+    assert every_way(over, max_bulk_len=100) == ([], "Protocol error: invalid bulk length")
     arg = b"z" * (limit // 2)
     assert parse(mbulk(b"ECHO", arg), max_bulk_len=limit) == ([[b"ECHO", arg]], None)
 
@@ -297,6 +301,12 @@ FRAME_PIECES = [
     b"*1\r\n*1\r\n$1\r\na\r\n",
     b"*01\r\n$1\r\na\r\n",
     b"*1\r\n$01\r\na\r\n",
+    b"*+1\r\n$1\r\na\r\n",
+    b"*1\r\n$+1\r\na\r\n",
+    b"*1\r\n$0\r\n\r\n",
+    b"*1\r\n$1\r\nab\r\n",
+    b"*1000000000\r\n",
+    b"*1\r\n$0000000001\r\na\r\n",
     b"*1\rX$1\r\na\r\n",
     b"\0",
     b"'",

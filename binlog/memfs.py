@@ -13,6 +13,7 @@ import errno
 import os
 import random
 import threading
+import time
 
 
 class _Inode:
@@ -48,7 +49,8 @@ class MemFile:
 
 
 class MemoryFS:
-    """A directory in memory. Fault switches: `fail_writes`, `fail_fsyncs`, `capacity`."""
+    """A directory in memory. Fault switches: `fail_writes`, `fail_fsyncs`, `capacity`;
+    `fsync_seconds` makes each fsync take that long, as a disk's does."""
 
     def __init__(self, capacity: int | None = None) -> None:
         self.lock = threading.RLock()
@@ -57,6 +59,7 @@ class MemoryFS:
         self.capacity = capacity
         self.fail_writes = False
         self.fail_fsyncs = False
+        self.fsync_seconds = 0.0
         self.writes = 0
         self.fsyncs = 0
         self.dir_fsyncs = 0
@@ -120,6 +123,8 @@ class MemoryFS:
             inode.data += data
 
     def do_fsync(self, inode: _Inode) -> None:
+        if self.fsync_seconds:
+            time.sleep(self.fsync_seconds)  # outside the lock: appends go on meanwhile
         with self.lock:
             self.check_alive()
             self.fsyncs += 1

@@ -47,6 +47,31 @@ def test_concurrent_writers_are_group_committed() -> None:
     assert len(acked) == 1000 and len(records_of(fs)) == 1000
 
 
+def test_under_always_the_next_commit_waits_for_the_clients_its_last_one_released() -> None:
+    # Like clients on sockets, half the writers take a turn of the loop between their
+    # reply and their next write. Started as soon as the last fsync ended, each commit
+    # would take the quick half only, the slow half the next one (39 fsyncs here);
+    # started a few turns later, it takes both.
+    fs = MemoryFS()
+    fs.fsync_seconds = 0.002
+
+    async def writer(log: Binlog, origin: str, think: int) -> None:
+        for seq in range(1, 21):
+            await log.durable(log.append(rec(seq, origin)))
+            for _ in range(think):
+                await asyncio.sleep(0)
+
+    async def go() -> None:
+        log = Binlog.open(fs, Options(fsync="always"))
+        fsyncs = fs.fsyncs
+        await asyncio.gather(*(writer(log, f"r{i}", i % 2) for i in range(50)))
+        assert fs.fsyncs - fsyncs <= 30  # 20 rounds of 50 writes
+        await log.close()
+
+    asyncio.run(go())
+    assert len(records_of(fs)) == 1000
+
+
 def test_append_returns_increasing_positions_before_any_io() -> None:
     fs = MemoryFS()
 

@@ -59,6 +59,10 @@ class Inbound:
     records_skipped: int = 0
     # Per direct origin, the highest seq counted in records_skipped.
     skipped_to: dict[str, int] = field(default_factory=dict)
+    # The subscriber's own records it may lack: up to the higher of its own seq in
+    # its Hello and this region's (a tail it lost in a crash, which this region
+    # still had). It wrote every later one itself: not sent back to it.
+    own_lacks_to: int = 0
 
 
 class PeerServicer(pb_grpc.ReplicationServicer):  # type: ignore[misc]
@@ -91,6 +95,7 @@ class PeerServicer(pb_grpc.ReplicationServicer):  # type: ignore[misc]
         cursor = Cursor(self.log, start)
         link = Inbound(hello.region_id, dict(vv), time.monotonic())
         link.direct = _direct(hello.direct, self.replicator.region)
+        link.own_lacks_to = max(vv.get(link.region, 0), self.log.vv.get(link.region, 0))
         self.replicator.inbound_opened(link, full=snapshot is not None)
         acks = asyncio.get_running_loop().create_task(self._read_acks(requests, link))
         try:
@@ -143,7 +148,8 @@ class PeerServicer(pb_grpc.ReplicationServicer):  # type: ignore[misc]
             data, count = b"", 0
             if frames is not None:
                 woken.cancel()
-                chosen = select(frames, link.acked, link.direct, link.skipped_to)
+                own = (link.region, link.own_lacks_to)
+                chosen = select(frames, link.acked, link.direct, link.skipped_to, own)
                 link.records_skipped += chosen.skipped
                 data, count = chosen.frames, chosen.records
             # Lag and liveness, also from a link whose records are all skipped: silent
@@ -162,7 +168,8 @@ class PeerServicer(pb_grpc.ReplicationServicer):  # type: ignore[misc]
 
 def _fast_forward(binlog: Binlog, cursor: Cursor, link: Inbound) -> bool:
     """Move the cursor past everything written, unread, when the subscriber wants
-    none of it: it applied every record of each origin it does not get directly.
+    none of it: it applied every record of each origin it does not get directly
+    (of its own records, every one it may lack).
 
     A region streaming what it got from the subscriber's own direct peers (the
     common case in a full mesh) then reads nothing back.
@@ -171,8 +178,12 @@ def _fast_forward(binlog: Binlog, cursor: Cursor, link: Inbound) -> bool:
     if cursor.position >= written:
         return False
     vv, acked, direct, counted = binlog.vv, link.acked, link.direct, link.skipped_to
-    if any(seq > acked.get(o, 0) for o, seq in vv.items() if o not in direct):
-        return False
+    for origin, seq in vv.items():
+        if origin in direct:
+            continue
+        lacked = min(seq, link.own_lacks_to) if origin == link.region else seq
+        if lacked > acked.get(origin, 0):
+            return False
     for origin in direct & vv.keys():
         seq = vv[origin]
         below = max(counted.get(origin, 0), acked.get(origin, 0))

@@ -33,18 +33,29 @@ class Selection:
 
 
 def select(
-    frames: Frames, acked: Mapping[str, int], direct: frozenset[str], skipped_to: dict[str, int]
+    frames: Frames,
+    acked: Mapping[str, int],
+    direct: frozenset[str],
+    skipped_to: dict[str, int],
+    own: tuple[str, int] = ("", 0),
 ) -> Selection:
     """The frames of records the subscriber has not applied (as far as it said)
     and does not get from their origin directly, as runs of the log's bytes.
     `skipped_to` (per direct origin, the highest seq counted as skipped) keeps a
-    record from being counted twice."""
+    record from being counted twice. `own` is the subscriber's region and the
+    highest seq of its own records it may lack (a tail it lost): it wrote every
+    later one itself, so those are never sent back to it."""
     data = frames.data
     runs: list[bytes] = []
     records = skipped = 0
+    region, lacks_to = own
     start = end = 0  # the run of wanted frames being extended: data[start:end]
     for (origin, seq), after in zip(frames.keys, frames.ends, strict=True):
-        if seq > acked.get(origin, 0) and origin not in direct:
+        if (
+            seq > acked.get(origin, 0)
+            and origin not in direct
+            and (seq <= lacks_to or origin != region)
+        ):
             records += 1
         else:
             if origin in direct and seq > acked.get(origin, 0) and seq > skipped_to.get(origin, 0):

@@ -4,6 +4,7 @@ a link proxy on every subscription (latency, cuts), digest and INFO helpers."""
 from __future__ import annotations
 
 import asyncio
+import shutil
 import threading
 import time
 from collections.abc import Callable
@@ -55,10 +56,14 @@ class Cluster:
                     assert time.monotonic() < deadline, self.crdt(region)
                     time.sleep(0.05)
 
-    def restart(self, region: str) -> None:
-        """Stop a region's process and start it again on its port and data directory."""
+    def restart(self, region: str, *, wipe: bool = False) -> None:
+        """Stop a region's process and start it again on its port and data directory
+        (emptied first with `wipe`: a region that lost its disk)."""
+        port = self.procs[region].port
         self.procs[region].stop()
-        self.procs[region] = self._start(region, self.procs[region].port)
+        if wipe:
+            shutil.rmtree(self.tmp / f"geokv-{port}")
+        self.procs[region] = self._start(region, port)
         self.clients[region] = redis.Redis(port=self.procs[region].port)
 
     def _start(self, region: str, port: int | None = None) -> Process:

@@ -86,6 +86,29 @@ def test_concurrent_writers_under_latency_converge(cluster: Cluster) -> None:
     assert info["peer_us"]["lag_records"] == 0
 
 
+def test_a_region_gets_none_of_its_own_records_back(cluster: Cluster) -> None:
+    # Between two acks (every 50 ms) a peer does not know eu applied eu's newest
+    # records; it must not send them back all the same (eu wrote them).
+    client = cluster.clients["eu"]
+    for i in range(300):
+        client.set(f"own:{i}", b"v")
+    cluster.wait_converged()
+    info = cluster.crdt("eu")
+    assert int(info["peer_us"]["received"]) == int(info["peer_ap"]["received"]) == 0
+    assert int(cluster.crdt("us")["peer_eu"]["received"]) == 300
+
+
+def test_a_region_that_lost_its_disk_gets_its_own_records_back(cluster: Cluster) -> None:
+    client = cluster.clients["eu"]
+    for i in range(200):
+        client.set(f"own:{i}", b"v")
+    cluster.wait_converged()
+    cluster.restart("eu", wipe=True)
+    cluster.wait_converged()
+    assert cluster.applied("eu")["eu"] == 200
+    assert cluster.clients["eu"].exists(*[f"own:{i}" for i in range(200)]) == 200
+
+
 def test_a_partitioned_region_catches_up_after_healing(cluster: Cluster) -> None:
     cluster.cut("ap", "eu")
     cluster.cut("ap", "us")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import random
+import threading
+from typing import Any
 
 import pytest
 
@@ -70,6 +72,65 @@ def test_under_always_the_next_commit_waits_for_the_clients_its_last_one_release
 
     asyncio.run(go())
     assert len(records_of(fs)) == 1000
+
+
+class NotingFS(MemoryFS):
+    """Notes which thread writes, and each write made while an fsync runs."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.write_threads: list[int] = []
+        self.syncing = False
+        self.writes_during_fsync = 0
+
+    def do_write(self, inode: Any, data: bytes) -> None:
+        self.write_threads.append(threading.get_ident())
+        self.writes_during_fsync += self.syncing
+        super().do_write(inode, data)
+
+    def do_fsync(self, inode: Any) -> None:
+        self.syncing = True
+        try:
+            super().do_fsync(inode)
+        finally:
+            self.syncing = False
+
+
+def test_a_write_without_fsync_is_made_on_the_loop_and_never_during_an_fsync() -> None:
+    fs = NotingFS()
+    fs.fsync_seconds = 0.05
+
+    async def go() -> None:
+        log = Binlog.open(fs, Options(fsync="everysec"))
+        fs.write_threads.clear()
+        first = log.append(rec(1))
+        await asyncio.sleep(0)  # one turn: the write is done, no thread round trip
+        assert log.view.written == first
+        assert fs.write_threads == [threading.get_ident()]
+        synced = log.durable(first)  # an fsync on the binlog thread, 50 ms
+        await asyncio.sleep(0.01)
+        second = log.append(rec(2))
+        await asyncio.sleep(0.01)
+        assert log.view.written == first  # waits behind the fsync...
+        await synced
+        assert log.view.written == second  # ... and is written as soon as it ends
+        assert fs.writes_during_fsync == 0
+        await log.close()
+
+    asyncio.run(go())
+
+
+def test_under_always_the_binlog_thread_writes() -> None:
+    fs = NotingFS()
+
+    async def go() -> None:
+        log = Binlog.open(fs, Options(fsync="always"))
+        fs.write_threads.clear()
+        await log.durable(log.append(rec(1)))
+        assert fs.write_threads and threading.get_ident() not in fs.write_threads
+        await log.close()
+
+    asyncio.run(go())
 
 
 def test_append_returns_increasing_positions_before_any_io() -> None:

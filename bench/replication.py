@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import multiprocessing as mp
 import os
 import platform
@@ -57,6 +58,7 @@ POLL_SECONDS = 0.001
 
 def proxies_main(links: dict[tuple[str, str], tuple[int, int]], conn: Connection) -> None:
     """Run one proxy per (subscriber, peer); obey ('latency', s) / ('cut'|'heal', region)."""
+    gc.disable()  # a full collection here would hold every link at once: not geokv's lag
 
     async def run() -> None:
         proxies = {pair: LinkProxy(listen, target) for pair, (listen, target) in links.items()}
@@ -128,6 +130,7 @@ def observe_main(port: int, conn: Connection) -> None:
     (in the writer's, each poll waited for the GIL behind a pipeline: up to a switch
     interval of lag that is the benchmark's, not geokv's), until it reaches the seq
     the parent sends at the end; send back each advance as (seq, when)."""
+    gc.disable()  # a full collection here (tens of ms) would count as lag
     observer = redis.Redis(port=port)
     seen: list[tuple[int, float]] = []
     target, deadline = None, float("inf")

@@ -15,6 +15,7 @@ import logging
 import math
 import os
 import time
+import zlib
 from collections import deque
 from collections.abc import Callable
 from dataclasses import replace
@@ -97,6 +98,10 @@ class Persistence:
         self._backlog: deque[tuple[str, int, int, bytes]] = deque()
         snapshot = binlog.recovery.snapshot
         self._snapshot_base = 0 if snapshot is None else snapshot.position
+        # Regions hold the same records, so their logs grow alike: each snapshots
+        # after its own share of 1-1.25x `binlog-snapshot-every`, so regions that
+        # share machines (the demo, tests) do not all snapshot at the same moment.
+        self._snapshot_spread = 1 + zlib.crc32(node.region.encode()) % 256 / 1024
         self._snapshot_task: asyncio.Task[None] | None = None
         self._snapshots_held = False
         self.snapshot_keys = 0
@@ -237,7 +242,7 @@ class Persistence:
             # Opened with another policy: the binlog has no once-a-second timer.
             self._last_forced_sync = now
             self.log.durable(self.log.end).add_done_callback(_ignore_failure)
-        every = self.node.config["binlog-snapshot-every"]
+        every = self.node.config["binlog-snapshot-every"] * self._snapshot_spread
         if every and self.log.end - self._snapshot_base >= every:
             self.start_snapshot()
 

@@ -252,6 +252,30 @@ def test_a_finished_snapshot_is_freed_without_the_cycle_collector() -> None:
     run(scenario)
 
 
+def test_regions_with_the_same_log_do_not_snapshot_at_the_same_record() -> None:
+    every = 8192
+
+    async def first_snapshot_at(region: str) -> int:
+        node, client, p = open_node(MemoryFS(), region=region, fsync="no")
+        node.config.set_many([("binlog-snapshot-every", str(every))])
+        for i in range(2000):  # records of one size in every region
+            assert dispatch(node, client, [b"SET", b"k%04d" % i, b"v" * 40]) == OK
+            p.tick()
+            await asyncio.sleep(0)
+            snapshot = p.log.view.manifest.snapshot
+            if snapshot is not None:
+                await p.log.close()
+                return snapshot.position
+        raise AssertionError("no snapshot")
+
+    async def go() -> None:
+        at = [await first_snapshot_at(region) for region in ("eu", "us", "ap")]
+        assert len(set(at)) == 3, at
+        assert all(every <= position <= every * 1.25 + 200 for position in at), at
+
+    run(go)
+
+
 def test_snapshot_payload_round_trips_and_is_pinned() -> None:
     async def scenario() -> None:
         clock = ManualClock()

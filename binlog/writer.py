@@ -17,17 +17,14 @@ Must not know what payloads mean, nor the node or the replicator.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import heapq
 import itertools
 import logging
-import queue
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any, Literal, TypeVar
+from typing import Literal
 
 from binlog.errors import BinlogError, WriteFailed
 from binlog.format import SEGMENT_HEADER_SIZE, LogRecord, encode_record
@@ -43,6 +40,7 @@ from binlog.manifest import (
 from binlog.recovery import Entry, Recovery, recover
 from binlog.segments import Retention, create_segment, retire, sealed, with_snapshot
 from binlog.snapshot import snapshot_pieces
+from binlog.worker import Worker
 
 # Under `always`, the next group commit starts this many turns of the event loop
 # after the last one finished, not at once: the replies it released bring the
@@ -54,57 +52,6 @@ _GATHER_TURNS = 3
 log = logging.getLogger("binlog")
 
 Policy = Literal["always", "everysec", "no"]
-T = TypeVar("T")
-_Job = tuple[asyncio.AbstractEventLoop, Callable[[], Any], Callable[[Any], None]]
-
-
-class _Thread:
-    """The binlog thread: runs jobs in order and hands each outcome (a value or the
-    exception it raised) to a callback on the job's loop.
-
-    A plain queue and one `call_soon_threadsafe` per job: an executor future
-    chained to an asyncio future costs several loop callbacks and thread
-    handoffs per job, paid once per group commit on the hot path.
-    """
-
-    def __init__(self) -> None:
-        self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
-        self._worker = threading.Thread(target=self._run, name="binlog", daemon=True)
-        self._worker.start()
-
-    def submit(
-        self, loop: asyncio.AbstractEventLoop, job: Callable[[], T], done: Callable[[Any], None]
-    ) -> None:
-        self._jobs.put((loop, job, done))
-
-    def call(self, loop: asyncio.AbstractEventLoop, job: Callable[[], T]) -> asyncio.Future[T]:
-        """Run `job` on the thread, after the jobs before it; resolves with its outcome."""
-        fut: asyncio.Future[T] = loop.create_future()
-
-        def done(outcome: Any) -> None:
-            if fut.done():
-                return
-            if isinstance(outcome, BaseException):
-                fut.set_exception(outcome)
-            else:
-                fut.set_result(outcome)
-
-        self.submit(loop, job, done)
-        return fut
-
-    def stop(self) -> None:
-        self._jobs.put(None)
-        self._worker.join()
-
-    def _run(self) -> None:
-        while (item := self._jobs.get()) is not None:
-            loop, job, done = item
-            try:
-                outcome = job()
-            except BaseException as exc:  # handed to the loop, which owns the error
-                outcome = exc
-            with contextlib.suppress(RuntimeError):  # a closed loop: nobody waits any more
-                loop.call_soon_threadsafe(done, outcome)
 
 
 @dataclass(slots=True, frozen=True)
@@ -142,7 +89,7 @@ class Binlog:
         self.options = options
         self.recovery = recovery
         self._wall = wall
-        self._worker = _Thread()
+        self._worker = Worker()
         # Thread-owned: only the binlog thread replaces these (never mutates in place).
         self._manifest: Manifest = recovery.manifest
         self._file: AppendFile = fs.open_append(recovery.manifest.segments[-1].name)
@@ -305,8 +252,7 @@ class Binlog:
             done.written = True
         except OSError as exc:
             done.error = exc
-        self._busy = True  # for _job_done, as after a job
-        self._job_done(data, end, done)
+        self._finish(data, end, done)
 
     def _start_job(self, data: bytes, sync: bool, repair_from: int | None) -> None:
         self._busy = True
@@ -318,6 +264,10 @@ class Binlog:
         self._busy = False
         if isinstance(done, BaseException):
             raise done  # a bug, not a disk error (those come back in `done.error`)
+        self._finish(data, end, done)
+
+    def _finish(self, data: bytes, end: int, done: _Done) -> None:
+        """Account for a write (and fsync) of `data`, ending at `end`, made or failed."""
         if done.error is not None:
             if not self._closed:
                 self._fail(done.error, data, written=done.written)

@@ -30,7 +30,7 @@ from binlog.fs import FileSystem
 from node.persistence import read_snapshot
 from replicator.proto import replication_pb2 as pb
 from replicator.proto import replication_pb2_grpc as pb_grpc
-from replicator.wire import select, vv_dict, vv_message
+from replicator.wire import select, vv_dict, vv_message, wanted_to
 
 if TYPE_CHECKING:
     from replicator.service import Replicator
@@ -178,12 +178,9 @@ def _fast_forward(binlog: Binlog, cursor: Cursor, link: Inbound) -> bool:
     if cursor.position >= written:
         return False
     vv, acked, direct, counted = binlog.vv, link.acked, link.direct, link.skipped_to
-    for origin, seq in vv.items():
-        if origin in direct:
-            continue
-        lacked = min(seq, link.own_lacks_to) if origin == link.region else seq
-        if lacked > acked.get(origin, 0):
-            return False
+    own = (link.region, link.own_lacks_to)
+    if any(wanted_to(o, seq, direct, own) > acked.get(o, 0) for o, seq in vv.items()):
+        return False
     for origin in direct & vv.keys():
         seq = vv[origin]
         below = max(counted.get(origin, 0), acked.get(origin, 0))

@@ -32,6 +32,17 @@ class Selection:
     skipped: int  # not sent: their origin reaches the subscriber directly
 
 
+def wanted_to(origin: str, seq: int, direct: frozenset[str], own: tuple[str, int]) -> int:
+    """The highest of `origin`'s records up to `seq` this link carries: none (0) of
+    an origin the subscriber gets directly, and of its own records (`own`: its
+    region and the highest seq of its own it may lack, a tail it lost) only those
+    it may lack: it wrote every later one itself."""
+    if origin in direct:
+        return 0
+    region, lacks_to = own
+    return min(seq, lacks_to) if origin == region else seq
+
+
 def select(
     frames: Frames,
     acked: Mapping[str, int],
@@ -42,20 +53,13 @@ def select(
     """The frames of records the subscriber has not applied (as far as it said)
     and does not get from their origin directly, as runs of the log's bytes.
     `skipped_to` (per direct origin, the highest seq counted as skipped) keeps a
-    record from being counted twice. `own` is the subscriber's region and the
-    highest seq of its own records it may lack (a tail it lost): it wrote every
-    later one itself, so those are never sent back to it."""
+    record from being counted twice. `own`: see `wanted_to`."""
     data = frames.data
     runs: list[bytes] = []
     records = skipped = 0
-    region, lacks_to = own
     start = end = 0  # the run of wanted frames being extended: data[start:end]
     for (origin, seq), after in zip(frames.keys, frames.ends, strict=True):
-        if (
-            seq > acked.get(origin, 0)
-            and origin not in direct
-            and (seq <= lacks_to or origin != region)
-        ):
+        if seq > acked.get(origin, 0) and wanted_to(origin, seq, direct, own) == seq:
             records += 1
         else:
             if origin in direct and seq > acked.get(origin, 0) and seq > skipped_to.get(origin, 0):

@@ -99,6 +99,12 @@ class Regions:
                     "--replication-port", str(self.repl[r]), "--peers", peers]  # fmt: skip
             self.procs[r] = start(argv, self.ports[r], timeout=60)
         self.clients = {r: redis.Redis(port=self.ports[r]) for r in REGIONS}
+        deadline = time.monotonic() + 60
+        # A region with an empty log takes writes once it heard from its peers.
+        while any(self.clients[r].info("crdt")["own_records_missing"] for r in REGIONS):
+            if time.monotonic() > deadline:
+                raise TimeoutError("regions did not open writes")
+            time.sleep(0.05)
 
     def control(self, command: str, arg: object) -> None:
         self.conn.send((command, arg))

@@ -195,6 +195,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("cluster-id", "geokv", _region, str, mutable=False),
     Setting("replication-port", "0", _int(0, 65535), str, mutable=False),
     Setting("peers", "", _peers, _render_peers, mutable=False),
+    # Seconds a region that may have lost records of its own waits for its peers
+    # to send them back before it takes writes anyway (replicator/ownrecords.py).
+    Setting("own-records-timeout", "30", _int(0, 2**31 - 1), str),
     Setting("replication-tls-cert-file", "", _string, str, mutable=False),
     Setting("replication-tls-key-file", "", _string, str, mutable=False),
     Setting("replication-tls-ca-cert-file", "", _string, str, mutable=False),

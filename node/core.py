@@ -21,7 +21,7 @@ from node.config import Config
 from node.crdt.base import TypedObserved
 from node.crdt.strings import StrValue
 from node.effects import DelKey, EffectSink, Flush, MemorySink, Op, Publish, Record, apply_record
-from node.errors import WRONGTYPE
+from node.errors import LOADING, WRONGTYPE
 from node.hlc import HLC
 from node.keyspace import Keyspace, Value
 from node.pubsub import PubSub
@@ -44,7 +44,10 @@ class Node:
         self.keyspace.on_expired = self._expire
         # Until the binlog is wired in, records go nowhere: they must not pile up.
         self.sink: EffectSink = sink or MemorySink(keep=0)
-        self.seq = 0
+        # Set while this region's log may lack records of its own that peers hold
+        # (node/runmark.py): nothing may then make a record of this origin, which
+        # would take one of their seqs. The replicator clears it.
+        self.own_records_missing = False
         self.clients: dict[int, Client] = {}
         self.pubsub = PubSub()
         self.blocking = Blocking()
@@ -123,6 +126,12 @@ class Node:
 
     # -- the write path ---------------------------------------------------------
 
+    @property
+    def seq(self) -> int:
+        """This region's last record: its own, or one of its own a peer sent back
+        (a tail this region lost, or records a full sync merged in)."""
+        return self.keyspace.applied.get(self.region, 0)
+
     def next_stamp(self) -> int:
         """The stamp the next `write` will carry (allocated on the first op of a record)."""
         if not self._ops:
@@ -132,6 +141,8 @@ class Node:
         return stamp
 
     def write(self, op: Op) -> None:
+        if self.own_records_missing:
+            raise CommandError(LOADING)
         if self.prepare is not None:
             self.prepare(getattr(op, "key", None))
         stamp = self.next_stamp()
@@ -150,6 +161,8 @@ class Node:
         """PUBLISH: deliver to this region's subscribers now and, when regions
         replicate, carry the message in this command's record to the others."""
         if self.replicate_publish:
+            if self.own_records_missing:
+                raise CommandError(LOADING)
             self.next_stamp()  # op i of a record has stamp + i: a Publish takes its slot
             self._ops.append(Publish(channel, message))
         return self.pubsub.publish(channel, message)
@@ -159,17 +172,17 @@ class Node:
             return
         ops = tuple(self._ops)
         self._ops = []
-        self.seq += 1
         ks = self.keyspace
-        ks.note_applied(self.region, self._stamp + len(ops) - 1)
-        ks.note_seq(self.region, self.seq)
         applied = ks.applied
+        seq = applied.get(self.region, 0) + 1
+        ks.note_applied(self.region, self._stamp + len(ops) - 1)
+        ks.note_seq(self.region, seq)
         deps = (
             tuple((o, s) for o, s in applied.items() if o != self.region)
             if len(applied) > 1
             else ()
         )
-        self.sink.append(Record(self.region, self.seq, self._stamp, ops, deps))
+        self.sink.append(Record(self.region, seq, self._stamp, ops, deps))
 
     def apply_remote(self, record: Record) -> None:
         """Apply a peer's record whose causal dependencies are met (the replicator's
@@ -189,9 +202,6 @@ class Node:
                 self.before_write(op)
         apply_record(self.keyspace, record)
         self.hlc.observe(record.stamp + len(record.ops) - 1)
-        if record.origin == self.region:
-            # Our own records coming back (this node lost its log tail): continue after them.
-            self.seq = max(self.seq, record.seq)
         self.dirty += len(ops)
         for key in touched:
             self.touch_key(key)
@@ -260,7 +270,9 @@ class Node:
         return tuple(sorted(vv.items()))  # not in the order this region met the others
 
     def _expire(self, key: bytes) -> None:
-        if key in self.keyspace.data:
+        # While own records may be missing the key only reads as gone, as on a Redis
+        # replica: its delete is written once this region may write again.
+        if key in self.keyspace.data and not self.own_records_missing:
             self._write_delete(key)
 
     # -- WATCH ------------------------------------------------------------------------

@@ -81,6 +81,8 @@ def dispatch(node: Node, client: Client, argv: list[bytes]) -> Any:
         failure = node.sink.write_error()
         if failure is not None:
             return _reject(node, client, spec, errors.misconf_aof(failure))
+    if node.own_records_missing and _makes_records(node, client, spec):
+        return _reject(node, client, spec, errors.LOADING)
     if client.in_pubsub_context and spec.name not in _PUBSUB_ALLOWED:
         return _reject(node, client, spec, errors.pubsub_context(spec.name))
     if in_multi and spec.name not in _TXN_CONTROL:
@@ -164,13 +166,24 @@ def _refused_when_oom(client: Client, spec: CommandSpec) -> bool:
 
 def _refused_when_disk_fails(client: Client, spec: CommandSpec) -> bool:
     """Redis 7.0 refuses writes, an EXEC of queued writes, and PING while the AOF fails."""
-    if spec.is_write or spec.name == "ping":
+    return spec.name == "ping" or _writes(client, spec)
+
+
+def _writes(client: Client, spec: CommandSpec) -> bool:
+    """A write, or an EXEC with a write queued."""
+    if spec.is_write:
         return True
     return (
         spec.name == "exec"
         and client.multi is not None
         and any(q.is_write for q, _ in client.multi)
     )
+
+
+def _makes_records(node: Node, client: Client, spec: CommandSpec) -> bool:
+    """Whether the command may make a record of this region: writes and, when
+    peers get messages, PUBLISH."""
+    return _writes(client, spec) or (node.replicate_publish and spec.name == "publish")
 
 
 def _reject(

@@ -40,6 +40,7 @@ from node.effects import Op, Record, apply_record
 from node.faultdisk import open_disk
 from node.keyset import KeySet
 from node.keyspace import Keyspace
+from node.runmark import boot_id, mark_running, mark_stopped, own_records_doubt
 from node.snapshot import encode_header, encode_key, keys_of, load
 
 log = logging.getLogger("geokv")
@@ -111,8 +112,10 @@ class Persistence:
         node.config.on_change(self._config_changed)
 
     @classmethod
-    def open(cls, node: Node, fs: FileSystem | None = None) -> Persistence:
-        """Recover the keyspace from the log (blocking); raises CorruptLog on damage."""
+    def open(cls, node: Node, fs: FileSystem | None = None, boot: str | None = None) -> Persistence:
+        """Recover the keyspace from the log (blocking); raises CorruptLog on damage.
+
+        `boot`: this boot of the machine (runmark.boot_id() when None)."""
         fs = fs or open_disk(node.config, binlog_dir(node.config))
         ks = node.keyspace
         started = time.monotonic()
@@ -126,7 +129,6 @@ class Persistence:
             fs, options_from(node.config), lambda entry: apply_record(ks, to_record(entry))
         )
         rec = binlog.recovery
-        node.seq = rec.vv.get(node.region, 0)
         for origin, seq in rec.vv.items():
             ks.note_seq(origin, seq)
         node.hlc.observe(max([rec.max_hlc, *ks.vv.values()]))
@@ -139,6 +141,14 @@ class Persistence:
         if rec.truncated is not None:
             name, offset, reason = rec.truncated
             log.warning("binlog: torn tail of %s truncated at offset %d (%s)", name, offset, reason)
+        boot = boot_id() if boot is None else boot
+        doubt = own_records_doubt(fs, empty=snapshot is None and not rec.vv, boot=boot)
+        if doubt is not None and node.config["peers"]:
+            log.warning(
+                "binlog: %s: no writes until the peers sent back this region's records", doubt
+            )
+            node.own_records_missing = True
+        mark_running(fs, boot)
         persistence = cls(node, binlog, fs)
         node.sink = persistence
         return persistence
@@ -340,6 +350,8 @@ class Persistence:
             except (BinlogError, OSError) as exc:
                 log.warning("binlog: snapshot at shutdown failed: %s", exc)
         await self.log.close()
+        if self.log.error is None:
+            mark_stopped(self.fs)
         if self._backlog:
             log.warning("binlog: %d records could not be written", len(self._backlog))
 

@@ -349,7 +349,11 @@ class Server:
                 )
             node.tick()
             deadline = time.monotonic() + period * _EXPIRE_BUDGET * 10
-            while node.keyspace.expire_due(node.now_ms, 200) == 200 and time.monotonic() < deadline:
+            while (
+                not node.own_records_missing  # (Node._expire)
+                and node.keyspace.expire_due(node.now_ms, 200) == 200
+                and time.monotonic() < deadline
+            ):
                 pass
             node.commit()
             if node.blocking:

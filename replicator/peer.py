@@ -100,7 +100,12 @@ class PeerServicer(pb_grpc.ReplicationServicer):  # type: ignore[misc]
         acks = asyncio.get_running_loop().create_task(self._read_acks(requests, link))
         try:
             sync = "partial" if snapshot is None else "full"
-            yield pb.FromPeer(welcome=pb.Welcome(region_id=self.replicator.region, sync=sync))
+            welcome = pb.Welcome(
+                region_id=self.replicator.region,
+                sync=sync,
+                yours=link.own_lacks_to,
+            )
+            yield pb.FromPeer(welcome=welcome)
             if snapshot is not None:
                 data, applied = snapshot.payload, vv_message(snapshot.vv)
                 for i in range(0, max(len(data), 1), SNAPSHOT_CHUNK_BYTES):

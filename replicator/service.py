@@ -23,6 +23,7 @@ from node.persistence import Persistence
 from node.server import Server
 from replicator.applier import Applier
 from replicator.floor import Floor, load_floor, save_floor
+from replicator.ownrecords import OwnRecords
 from replicator.peer import Inbound, PeerServicer
 from replicator.proto import replication_pb2_grpc as pb_grpc
 from replicator.security import link_security
@@ -55,6 +56,7 @@ class Replicator:
         self._node: Node | None = None
         self._applier: Applier | None = None
         self._persistence: Persistence | None = None
+        self._own: OwnRecords | None = None
         self.floor: Floor = load_floor(config["dir"])
         self.stability = Stability(self.region)
         # One full sync merges at a time: a merge moves the vectors when it
@@ -74,6 +76,11 @@ class Replicator:
     def persistence(self) -> Persistence:
         assert self._persistence is not None, "the replicator has not started"
         return self._persistence
+
+    @property
+    def own(self) -> OwnRecords:
+        assert self._own is not None, "the replicator has not started"
+        return self._own
 
     @property
     def applier(self) -> Applier:
@@ -111,6 +118,8 @@ class Replicator:
                     raise OSError(f"could not listen for peers on {address}: {exc}") from exc
         await self._grpc.start()
         log.info("replication: region %s listening for peers on port %d", self.region, port)
+        self._own = OwnRecords(node, (region for region, _ in self.config["peers"]))
+        self._own.start()
         for region, address in self.config["peers"]:
             subscriber = Subscriber(self, region, address)
             self.subscribers.append(subscriber)
@@ -215,6 +224,7 @@ class Replicator:
             ("pending_marks", len(self.stability.pending)),
             ("subscribers", len(self.inbound)),
             ("peers", len(self.subscribers)),
+            *self.own.status(),
         ]
         for sub in self.subscribers:
             s = sub.stats

@@ -184,6 +184,7 @@ class Subscriber:
                         raise Resubscribe
                 if applier.generation != generation:
                     raise Resubscribe
+                self.replicator.own.check()
             elif message.HasField("snapshot"):
                 snapshot += message.snapshot.data
                 if message.snapshot.last:
@@ -227,6 +228,7 @@ class Subscriber:
                 persistence.release_snapshots()
             log.info("full sync from %s: merged %d keys", self.region, merge.merged)
             await replicator.after_full_sync(skipped)
+            replicator.own.check()
         finally:
             applier.resume()
 
@@ -246,6 +248,7 @@ class Subscriber:
             stats.full_syncs += 1
         else:
             stats.partial_syncs += 1
+        self.replicator.own.heard(self.region, welcome.yours)
 
     async def _ack(self, call: grpc.aio.StreamStreamCall, direct: frozenset[str]) -> None:
         """Acks of what was applied, with the origins this region gets directly.

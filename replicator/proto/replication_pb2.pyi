@@ -48,12 +48,14 @@ class FromSubscriber(_message.Message):
     def __init__(self, hello: _Optional[_Union[Hello, _Mapping]] = ..., ack: _Optional[_Union[Ack, _Mapping]] = ...) -> None: ...
 
 class Welcome(_message.Message):
-    __slots__ = ("region_id", "sync")
+    __slots__ = ("region_id", "sync", "yours")
     REGION_ID_FIELD_NUMBER: _ClassVar[int]
     SYNC_FIELD_NUMBER: _ClassVar[int]
+    YOURS_FIELD_NUMBER: _ClassVar[int]
     region_id: str
     sync: str
-    def __init__(self, region_id: _Optional[str] = ..., sync: _Optional[str] = ...) -> None: ...
+    yours: int
+    def __init__(self, region_id: _Optional[str] = ..., sync: _Optional[str] = ..., yours: _Optional[int] = ...) -> None: ...
 
 class SnapshotChunk(_message.Message):
     __slots__ = ("data", "last", "applied")

@@ -9,13 +9,16 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, Literal, cast
 
 import redis
 
+from node.runmark import MARKER
 from tests.conftest import Process, free_port, start_geokv
 from tests.integration.compare import execute
 from topology.linkproxy import Direction, LinkProxy
+
+Lost = Literal["nothing", "tail", "disk"]
 
 
 class Cluster:
@@ -56,13 +59,25 @@ class Cluster:
                     assert time.monotonic() < deadline, self.crdt(region)
                     time.sleep(0.05)
 
-    def restart(self, region: str, *, wipe: bool = False) -> None:
-        """Stop a region's process and start it again on its port and data directory
-        (emptied first with `wipe`: a region that lost its disk)."""
+    def restart(self, region: str, *, lose: Lost = "nothing") -> None:
+        """Stop a region's process and start it again on its port and data directory.
+
+        lose="nothing": a clean stop. "tail": a power cut that lost the second half
+        of the last binlog segment (records its peers had: under everysec they
+        stream from the page cache) and rebooted the machine. "disk": the data
+        directory is gone."""
         port = self.procs[region].port
+        data = self.tmp / f"geokv-{port}"
+        if lose == "tail":
+            self.procs[region].proc.kill()
         self.procs[region].stop()
-        if wipe:
-            shutil.rmtree(self.tmp / f"geokv-{port}")
+        if lose == "disk":
+            shutil.rmtree(data)
+        elif lose == "tail":
+            segment = max((data / "binlog").glob("binlog.*.seg"))
+            with segment.open("r+b") as f:
+                f.truncate(segment.stat().st_size // 2)
+            (data / "binlog" / MARKER).write_text("a boot before the power cut\n")
         self.procs[region] = self._start(region, port)
         self.clients[region] = redis.Redis(port=self.procs[region].port)
 

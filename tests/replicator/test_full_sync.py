@@ -150,3 +150,26 @@ def test_a_region_back_after_compaction_rejoins_by_full_sync_under_writes(
     digest = cluster.digest("ap")
     cluster.restart("ap")
     assert cluster.digest("ap") == digest
+
+
+def test_a_region_that_lost_its_disk_writes_after_the_records_a_full_sync_gave_back(
+    cluster: Cluster,
+) -> None:
+    eu = cluster.clients["eu"]
+    for i in range(700):
+        eu.set(f"own:{i}", i)
+    cluster.wait_converged()
+    cluster.restart("eu", lose="disk")
+    deadline = time.monotonic() + 30
+    while cluster.crdt("eu")["own_records_missing"]:
+        assert time.monotonic() < deadline, cluster.crdt("eu")
+        time.sleep(0.05)
+    crdt = cluster.crdt("eu")
+    assert crdt["peer_us"]["full_syncs"] + crdt["peer_ap"]["full_syncs"] >= 1
+    eu = cluster.clients["eu"]
+    eu.set("own:0", "new")  # eu:701, not a seq the peers hold already
+    assert cluster.applied("eu")["eu"] == 701
+    cluster.wait_converged()
+    for region, client in cluster.clients.items():
+        assert client.get("own:0") == b"new", region
+        assert client.get("own:699") == b"699", region

@@ -47,9 +47,11 @@ log = logging.getLogger("geokv")
 
 # Keys serialized per loop iteration while a snapshot runs next to the workload,
 # and the time that may take at most: a slice delays every client and every
-# peer's record by up to that long.
+# peer's record by up to that long. 2 ms slices were most of the replication
+# lag's p99 over 50 ms links (bench/replication.py: 11.5-15.4 -> 7.3-7.4 ms);
+# a snapshot of 80k keys (~100 ms of encoding) then takes ~200 busy loop turns.
 SNAPSHOT_CHUNK = 2000
-SNAPSHOT_SLICE_SECONDS = 0.002
+SNAPSHOT_SLICE_SECONDS = 0.0005
 
 
 def binlog_dir(config: Config) -> str:

@@ -23,7 +23,7 @@ system-deps:
 
 # The hot path compiled with mypyc (binlog/native.py); does nothing when current.
 native: $(STAMP)
-	$(PY) -c 'import binlog.native as n, node, replicator; [g.build() for g in n.groups()]'
+	$(PY) -c 'import binlog.native as n, node; [g.build() for g in n.groups()]'
 
 # Three regions on 127.0.0.1 (RESP 6379-6381) with simulated WAN latency between
 # them and a live status view; Ctrl+C stops them all.

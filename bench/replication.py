@@ -249,7 +249,7 @@ def apply_path(records: int) -> tuple[float, float]:
     from node.persistence import Persistence
     from replicator.applier import Applier
     from replicator.proto import replication_pb2 as pb
-    from replicator.receive import LinkStats, receive
+    from replicator.subscriber import LinkStats, receive
 
     config = Config()
     config.set_many([("region-id", "a")], at_start=True)

@@ -6,6 +6,3 @@ binlog to subscribers (relaying every origin's records), the subscribers
 that pull from peers, and the `geokv server` entry point that runs them next
 to the node. May import binlog, node and topology; nothing of geokv imports it.
 """
-
-# First: installs the guard that keeps stale compiled modules from loading.
-import replicator.native  # noqa: F401

@@ -17,6 +17,8 @@ import contextlib
 import logging
 import random
 import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import grpc
@@ -26,11 +28,11 @@ from node.core import Node
 from node.hlc import physical_ms
 from node.keyspace import Keyspace
 from node.snapshot import load
+from replicator.applier import Applier
 from replicator.proto import replication_pb2 as pb
 from replicator.proto import replication_pb2_grpc as pb_grpc
-from replicator.receive import LinkStats, receive
 from replicator.statemerge import KeyspaceMerge
-from replicator.wire import BadFrames, vv_dict, vv_message
+from replicator.wire import BadFrames, records, to_record, vv_dict, vv_message
 
 if TYPE_CHECKING:
     from replicator.service import Replicator
@@ -38,6 +40,9 @@ if TYPE_CHECKING:
 log = logging.getLogger("geokv.replicator")
 
 ACK_SECONDS = 0.05
+# Records applied between two turns of the loop: a batch of a catch-up holds ~10k
+# (~100 ms of applying), which clients of this region must not wait behind.
+RECEIVE_SLICE = 1000
 # A full sync's merge runs this long per loop turn (~7 us a key): clients wait at most that.
 MERGE_SLICE_SECONDS = 0.002
 # A connected link silent this long (the peer sends a batch at least every
@@ -51,6 +56,20 @@ CHANNEL_OPTIONS = [
     ("grpc.keepalive_time_ms", 10_000),
     ("grpc.keepalive_timeout_ms", 5_000),
 ]
+
+
+@dataclass(slots=True)
+class LinkStats:
+    state: str = "connecting"
+    peer_vv: dict[str, int] = field(default_factory=dict)
+    last_hlc: int = 0
+    received: int = 0
+    duplicates: int = 0
+    partial_syncs: int = 0
+    full_syncs: int = 0
+    connects: int = 0
+    last_error: str = ""
+    last_message_at: float = 0.0
 
 
 class Resubscribe(Exception):
@@ -267,3 +286,18 @@ async def _run_merge(node: Node, merge: KeyspaceMerge) -> None:
         # every key is merged, so finish it now rather than leave holes.
         merge.merge_all()
         node.prepare = None
+
+
+def receive(frames: bytes, applier: Applier, stats: LinkStats) -> Iterator[None]:
+    """Hand a batch's records to the applier, duplicates dropped before their payload
+    is decoded; pauses (yields) after every RECEIVE_SLICE records. BadFrames or
+    PayloadError: the link goes down, retried later."""
+    for n, (fields, frame) in enumerate(records(frames), 1):
+        if n % RECEIVE_SLICE == 0:
+            yield
+        stats.received += 1
+        if applier.is_duplicate(fields[0], fields[1]):
+            stats.duplicates += 1
+            continue
+        applier.offer(to_record(fields, frame), len(frame))
+        stats.last_hlc = fields[2]

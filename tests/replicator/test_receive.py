@@ -6,7 +6,7 @@ from binlog.format import LogRecord, encode_record
 from node.codec import encode_ops
 from node.effects import NO_TTL, Record, SetStr
 from replicator.applier import Applier
-from replicator.receive import RECEIVE_SLICE, LinkStats, receive
+from replicator.subscriber import RECEIVE_SLICE, LinkStats, receive
 
 
 def test_a_batch_is_applied_in_slices_and_whole() -> None:

@@ -60,8 +60,8 @@ class CompiledGroup:
                 recorded = json.load(f)
         except (OSError, ValueError):
             recorded = None
-        if not isinstance(recorded, dict):
-            recorded = {}
+        if not isinstance(recorded, dict) or set(recorded) != set(self.modules):
+            return list(self.modules)  # built as another group: its modules call each other
         current = self.digests()
         return [m for m in self.modules if recorded.get(m) != current[m]]
 

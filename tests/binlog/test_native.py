@@ -59,6 +59,19 @@ def test_stale_names_exactly_the_modules_whose_source_differs(
     assert NODE.stale() == list(NODE.modules)
 
 
+def test_a_build_of_other_modules_is_stale_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A module taken out of a group (or added) leaves a build whose modules call
+    it compiled: the sources of the rest are unchanged, the build is not current."""
+    digests = NODE.digests()
+    for record in ({**digests, "node.gone": "0" * 64}, dict(list(digests.items())[1:])):
+        path = tmp_path / "record.json"
+        path.write_text(json.dumps(record))
+        monkeypatch.setattr(NODE, "record", str(path))
+        assert NODE.stale() == list(NODE.modules)
+
+
 def test_the_source_finder_serves_only_its_groups_names() -> None:
     finder = native._FromSource(NODE)
     spec = finder.find_spec("node.keyspace", None)

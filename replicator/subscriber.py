@@ -48,6 +48,9 @@ MERGE_SLICE_SECONDS = 0.002
 # A connected link silent this long (the peer sends a batch at least every
 # second) no longer counts as a direct source of its region's records.
 DIRECT_STALE_SECONDS = 2.5
+# How long a stream about to start over waits for its lost direct origins to
+# deliver again (a partition healed at once for every link).
+RESUBSCRIBE_RECHECK_SECONDS = 0.02
 BACKOFF_FIRST = 0.05
 BACKOFF_CAP = 5.0
 CHANNEL_OPTIONS = [
@@ -85,6 +88,8 @@ class Subscriber:
         self._task: asyncio.Task[None] | None = None
         # Set when an origin this stream was told not to relay lost its direct link.
         self._resubscribe = False
+        # Every origin this stream told its peer not to relay (Hello and Acks).
+        self._told_direct: frozenset[str] = frozenset()
 
     def start(self) -> None:
         self._task = asyncio.get_running_loop().create_task(self._run())
@@ -146,7 +151,7 @@ class Subscriber:
         replicator = self.replicator
         applied = replicator.node.keyspace.applied
         self._resubscribe = False
-        direct = replicator.direct_sources(self.region)
+        direct = self._told_direct = replicator.direct_sources(self.region)
         hello = pb.Hello(
             cluster_id=replicator.cluster_id,
             region_id=replicator.region,
@@ -174,7 +179,7 @@ class Subscriber:
             assert isinstance(message, pb.FromPeer)
             stats.last_message_at = time.monotonic()
             if self._resubscribe:
-                raise Resubscribe
+                await self._resubscribe_unless_back()
             if message.HasField("batch"):
                 batch = message.batch
                 stats.peer_vv = vv_dict(batch.peer_vv)
@@ -232,6 +237,19 @@ class Subscriber:
         finally:
             applier.resume()
 
+    async def _resubscribe_unless_back(self) -> None:
+        """Start over (the peer resends what it skipped) unless every origin this
+        stream told the peer not to relay delivers again over its own link, which
+        sends all that this region lacks of it: then a catch-up after a partition
+        is not read twice from the peer's log. A link healed with this one gets a
+        moment to deliver its first message."""
+        for wait in (0.0, RESUBSCRIBE_RECHECK_SECONDS):
+            await asyncio.sleep(wait)
+            if self._told_direct <= self.replicator.direct_sources(self.region):
+                self._resubscribe = False
+                return
+        raise Resubscribe
+
     def _welcome(self, welcome: pb.Welcome) -> None:
         stats = self.stats
         if welcome.region_id != self.region:
@@ -254,8 +272,9 @@ class Subscriber:
         """Acks of what was applied, with the origins this region gets directly.
 
         An origin may join `direct` at any time (the peer stops relaying it);
-        one that leaves it makes this stream start over, so the peer resends
-        from what was applied what it skipped meanwhile.
+        one that leaves it makes this stream start over at its next message
+        (unless it is back by then), so the peer resends from what was applied
+        what it skipped meanwhile.
         """
         replicator = self.replicator
         applied = replicator.node.keyspace.applied
@@ -265,9 +284,9 @@ class Subscriber:
             now_direct = replicator.direct_sources(self.region)
             if not direct <= now_direct:
                 self._resubscribe = True
-                return
             if applied != sent or now_direct != direct:
                 sent, direct = dict(applied), now_direct
+                self._told_direct |= direct
                 ack = pb.Ack(applied=vv_message(sent), direct=sorted(direct))
                 try:
                     await call.write(pb.FromSubscriber(ack=ack))

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 import redis
 
+from replicator.subscriber import DIRECT_STALE_SECONDS
 from tests.replicator.cluster import Cluster, Lost
 
 REGIONS = ["eu", "us", "ap"]
@@ -142,6 +143,30 @@ def test_a_partitioned_region_catches_up_after_healing(cluster: Cluster) -> None
     cluster.heal("ap", "us")
     cluster.wait_converged()
     _check_all_writes(cluster, increments, unique)
+
+
+def test_a_stream_goes_on_when_the_origins_it_did_not_relay_deliver_again(
+    cluster: Cluster,
+) -> None:
+    """us is cut off long enough that each of its links sees the other go stale;
+    ap's link comes back first: eu's stream then need not start over (its peer
+    would read everything us lacks from its log again), ap sends its own records."""
+    cluster.cut("us", "eu")
+    cluster.cut("us", "ap")
+    for i in range(100):
+        cluster.clients["eu"].set(f"eu:{i}", i)
+        cluster.clients["ap"].set(f"ap:{i}", i)
+    time.sleep(DIRECT_STALE_SECONDS + 1)
+    connects = int(cluster.crdt("us")["peer_eu"]["connects"])
+    cluster.heal("us", "ap")
+    deadline = time.monotonic() + 30
+    while cluster.applied("us").get("ap") != 100:
+        assert time.monotonic() < deadline, cluster.crdt("us")
+        time.sleep(0.02)
+    cluster.heal("us", "eu")
+    cluster.wait_converged()
+    assert int(cluster.crdt("us")["peer_eu"]["connects"]) == connects
+    assert cluster.clients["us"].get("eu:99") == b"99"
 
 
 def test_records_reach_a_region_through_a_relay_after_their_origin_died(

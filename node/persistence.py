@@ -107,6 +107,8 @@ class Persistence:
         self._snapshot_spread = 1 + zlib.crc32(node.region.encode()) % 256 / 1024
         self._snapshot_task: asyncio.Task[None] | None = None
         self._snapshots_held = False
+        # Whether the region is far behind a peer (the replicator sets it).
+        self.catching_up: Callable[[], bool] = lambda: False
         self.snapshot_keys = 0
         self._forced = -1
         self._opened_policy = binlog.options.fsync
@@ -255,7 +257,11 @@ class Persistence:
             self._last_forced_sync = now
             self.log.durable(self.log.end).add_done_callback(_ignore_failure)
         every = self.node.config["binlog-snapshot-every"] * self._snapshot_spread
-        if every and self.log.end - self._snapshot_base >= every:
+        grown = self.log.end - self._snapshot_base
+        # Catching up, the region applies records as fast as its core allows: a
+        # snapshot would slow that down and be stale at once. Up to twice the
+        # interval (the log replayed at a restart stays bounded).
+        if every and grown >= every and (grown >= 2 * every or not self.catching_up()):
             self.start_snapshot()
 
     def start_snapshot(self) -> bool:

@@ -33,6 +33,10 @@ from replicator.wire import render_vv
 
 log = logging.getLogger("geokv.replicator")
 
+# Records behind a peer that make a catch-up (live streaming at 10k writes/s is
+# tens behind): snapshots wait for its end (node.persistence).
+CATCHING_UP_RECORDS = 10_000
+
 
 class ReplicatorStats:
     def __init__(self) -> None:
@@ -99,6 +103,7 @@ class Replicator:
         node.stable_mark = self.stable_mark
         node.replicate_publish = True
         node.replication_status = self.status
+        server.persistence.catching_up = self.catching_up
         self._grpc = grpc.aio.server(options=CHANNEL_OPTIONS, compression=self.security.compression)
         pb_grpc.add_ReplicationServicer_to_server(
             PeerServicer(self, server.persistence.log, server.persistence.fs), self._grpc
@@ -124,6 +129,10 @@ class Replicator:
             subscriber = Subscriber(self, region, address)
             self.subscribers.append(subscriber)
             subscriber.start()
+
+    def catching_up(self) -> bool:
+        """Whether a peer holds many records this region has not applied (a catch-up)."""
+        return any(sub.lag_records() >= CATCHING_UP_RECORDS for sub in self.subscribers)
 
     def direct_sources(self, peer: str) -> frozenset[str]:
         """The regions whose records this one gets over live links of their own,

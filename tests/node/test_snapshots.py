@@ -164,6 +164,31 @@ def test_regions_with_the_same_log_do_not_snapshot_at_the_same_record() -> None:
     run(go)
 
 
+def test_a_region_catching_up_snapshots_only_past_twice_the_interval() -> None:
+    every = 8192
+
+    async def first_snapshot_at(catching_up: bool) -> int:
+        node, client, p = open_node(MemoryFS(), region="eu", fsync="no")
+        node.config.set_many([("binlog-snapshot-every", str(every))])
+        p.catching_up = lambda: catching_up
+        for i in range(2000):
+            assert dispatch(node, client, [b"SET", b"k%04d" % i, b"v" * 40]) == OK
+            p.tick()
+            await asyncio.sleep(0)
+            snapshot = p.log.view.manifest.snapshot
+            if snapshot is not None:
+                await p.log.close()
+                return snapshot.position
+        raise AssertionError("no snapshot")
+
+    async def go() -> None:
+        live, behind = await first_snapshot_at(False), await first_snapshot_at(True)
+        assert every <= live <= every * 1.25 + 200
+        assert 2 * every <= behind <= 2 * every * 1.25 + 200
+
+    run(go)
+
+
 def test_snapshot_payload_round_trips_and_is_pinned() -> None:
     async def scenario() -> None:
         clock = ManualClock()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import random
+import time
 from typing import Any
 
 from hypothesis import given, settings
@@ -140,51 +141,42 @@ def test_a_finished_snapshot_is_freed_without_the_cycle_collector() -> None:
     run(scenario)
 
 
-def test_regions_with_the_same_log_do_not_snapshot_at_the_same_record() -> None:
-    every = 8192
+SNAPSHOT_EVERY = 8192
 
-    async def first_snapshot_at(region: str) -> int:
-        node, client, p = open_node(MemoryFS(), region=region, fsync="no")
-        node.config.set_many([("binlog-snapshot-every", str(every))])
-        for i in range(2000):  # records of one size in every region
+
+async def first_snapshot_at(region: str, catching_up: bool = False) -> int:
+    """The log position of a region's first snapshot, writing records of one size
+    (then waiting: the snapshot may still be writing its file in a thread)."""
+    node, client, p = open_node(MemoryFS(), region=region, fsync="no")
+    node.config.set_many([("binlog-snapshot-every", str(SNAPSHOT_EVERY))])
+    p.catching_up = lambda: catching_up
+    deadline = time.monotonic() + 20
+    i = 0
+    while (snapshot := p.log.view.manifest.snapshot) is None:
+        assert time.monotonic() < deadline, "no snapshot"
+        if i < 2000:
             assert dispatch(node, client, [b"SET", b"k%04d" % i, b"v" * 40]) == OK
-            p.tick()
-            await asyncio.sleep(0)
-            snapshot = p.log.view.manifest.snapshot
-            if snapshot is not None:
-                await p.log.close()
-                return snapshot.position
-        raise AssertionError("no snapshot")
+            i += 1
+        p.tick()
+        await asyncio.sleep(0 if i < 2000 else 0.001)
+    await p.log.close()
+    return snapshot.position
 
+
+def test_regions_with_the_same_log_do_not_snapshot_at_the_same_record() -> None:
     async def go() -> None:
         at = [await first_snapshot_at(region) for region in ("eu", "us", "ap")]
         assert len(set(at)) == 3, at
-        assert all(every <= position <= every * 1.25 + 200 for position in at), at
+        assert all(SNAPSHOT_EVERY <= position <= SNAPSHOT_EVERY * 1.25 + 200 for position in at)
 
     run(go)
 
 
 def test_a_region_catching_up_snapshots_only_past_twice_the_interval() -> None:
-    every = 8192
-
-    async def first_snapshot_at(catching_up: bool) -> int:
-        node, client, p = open_node(MemoryFS(), region="eu", fsync="no")
-        node.config.set_many([("binlog-snapshot-every", str(every))])
-        p.catching_up = lambda: catching_up
-        for i in range(2000):
-            assert dispatch(node, client, [b"SET", b"k%04d" % i, b"v" * 40]) == OK
-            p.tick()
-            await asyncio.sleep(0)
-            snapshot = p.log.view.manifest.snapshot
-            if snapshot is not None:
-                await p.log.close()
-                return snapshot.position
-        raise AssertionError("no snapshot")
-
     async def go() -> None:
-        live, behind = await first_snapshot_at(False), await first_snapshot_at(True)
-        assert every <= live <= every * 1.25 + 200
-        assert 2 * every <= behind <= 2 * every * 1.25 + 200
+        live, behind = await first_snapshot_at("eu"), await first_snapshot_at("eu", True)
+        assert SNAPSHOT_EVERY <= live <= SNAPSHOT_EVERY * 1.25 + 200
+        assert 2 * SNAPSHOT_EVERY <= behind <= 2 * SNAPSHOT_EVERY * 1.25 + 200
 
     run(go)
 

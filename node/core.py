@@ -21,7 +21,7 @@ from node.config import Config
 from node.crdt.base import TypedObserved
 from node.crdt.strings import StrValue
 from node.effects import DelKey, EffectSink, Flush, MemorySink, Op, Publish, Record, apply_record
-from node.errors import LOADING, WRONGTYPE
+from node.errors import WRONGTYPE
 from node.hlc import HLC
 from node.keyspace import Keyspace, Value
 from node.pubsub import PubSub
@@ -46,7 +46,8 @@ class Node:
         self.sink: EffectSink = sink or MemorySink(keep=0)
         # Set while this region's log may lack records of its own that peers hold
         # (node/runmark.py): nothing may then make a record of this origin, which
-        # would take one of their seqs. The replicator clears it.
+        # would take one of their seqs (the dispatcher refuses what would; expiry
+        # waits). The replicator clears it.
         self.own_records_missing = False
         self.clients: dict[int, Client] = {}
         self.pubsub = PubSub()
@@ -141,8 +142,6 @@ class Node:
         return stamp
 
     def write(self, op: Op) -> None:
-        if self.own_records_missing:
-            raise CommandError(LOADING)
         if self.prepare is not None:
             self.prepare(getattr(op, "key", None))
         stamp = self.next_stamp()
@@ -161,8 +160,6 @@ class Node:
         """PUBLISH: deliver to this region's subscribers now and, when regions
         replicate, carry the message in this command's record to the others."""
         if self.replicate_publish:
-            if self.own_records_missing:
-                raise CommandError(LOADING)
             self.next_stamp()  # op i of a record has stamp + i: a Publish takes its slot
             self._ops.append(Publish(channel, message))
         return self.pubsub.publish(channel, message)

@@ -64,6 +64,11 @@ class Inbound:
     # still had). It wrote every later one itself: not sent back to it.
     own_lacks_to: int = 0
 
+    @property
+    def own(self) -> tuple[str, int]:
+        """`wanted_to`'s view of the subscriber's own records."""
+        return (self.region, self.own_lacks_to)
+
 
 class PeerServicer(pb_grpc.ReplicationServicer):  # type: ignore[misc]
     def __init__(self, replicator: Replicator, log_: Binlog, fs: FileSystem) -> None:
@@ -153,8 +158,7 @@ class PeerServicer(pb_grpc.ReplicationServicer):  # type: ignore[misc]
             data, count = b"", 0
             if frames is not None:
                 woken.cancel()
-                own = (link.region, link.own_lacks_to)
-                chosen = select(frames, link.acked, link.direct, link.skipped_to, own)
+                chosen = select(frames, link.acked, link.direct, link.skipped_to, link.own)
                 link.records_skipped += chosen.skipped
                 data, count = chosen.frames, chosen.records
             # Lag and liveness, also from a link whose records are all skipped: silent
@@ -182,8 +186,7 @@ def _fast_forward(binlog: Binlog, cursor: Cursor, link: Inbound) -> bool:
     written = binlog.view.written  # first: each record before it is in the vector read next
     if cursor.position >= written:
         return False
-    vv, acked, direct, counted = binlog.vv, link.acked, link.direct, link.skipped_to
-    own = (link.region, link.own_lacks_to)
+    vv, acked, direct, counted, own = binlog.vv, link.acked, link.direct, link.skipped_to, link.own
     if any(wanted_to(o, seq, direct, own) > acked.get(o, 0) for o, seq in vv.items()):
         return False
     for origin in direct & vv.keys():

@@ -86,8 +86,6 @@ class Subscriber:
         self.address = address
         self.stats = LinkStats()
         self._task: asyncio.Task[None] | None = None
-        # Set when an origin this stream was told not to relay lost its direct link.
-        self._resubscribe = False
         # Every origin this stream told its peer not to relay (Hello and Acks).
         self._told_direct: frozenset[str] = frozenset()
 
@@ -150,7 +148,6 @@ class Subscriber:
     async def _session(self) -> None:
         replicator = self.replicator
         applied = replicator.node.keyspace.applied
-        self._resubscribe = False
         direct = self._told_direct = replicator.direct_sources(self.region)
         hello = pb.Hello(
             cluster_id=replicator.cluster_id,
@@ -178,7 +175,7 @@ class Subscriber:
         while (message := await call.read()) is not grpc.aio.EOF:
             assert isinstance(message, pb.FromPeer)
             stats.last_message_at = time.monotonic()
-            if self._resubscribe:
+            if not self._skipped_origins_deliver():
                 await self._resubscribe_unless_back()
             if message.HasField("batch"):
                 batch = message.batch
@@ -243,12 +240,13 @@ class Subscriber:
         sends all that this region lacks of it: then a catch-up after a partition
         is not read twice from the peer's log. A link healed with this one gets a
         moment to deliver its first message."""
-        for wait in (0.0, RESUBSCRIBE_RECHECK_SECONDS):
-            await asyncio.sleep(wait)
-            if self._told_direct <= self.replicator.direct_sources(self.region):
-                self._resubscribe = False
-                return
-        raise Resubscribe
+        await asyncio.sleep(RESUBSCRIBE_RECHECK_SECONDS)
+        if not self._skipped_origins_deliver():
+            raise Resubscribe
+
+    def _skipped_origins_deliver(self) -> bool:
+        """Whether every origin this stream told its peer not to relay is live."""
+        return self._told_direct <= self.replicator.direct_sources(self.region)
 
     def _welcome(self, welcome: pb.Welcome) -> None:
         stats = self.stats
@@ -271,9 +269,9 @@ class Subscriber:
     async def _ack(self, call: grpc.aio.StreamStreamCall, direct: frozenset[str]) -> None:
         """Acks of what was applied, with the origins this region gets directly.
 
-        An origin may join `direct` at any time (the peer stops relaying it);
-        one that leaves it makes this stream start over at its next message
-        (unless it is back by then), so the peer resends from what was applied
+        An origin may join `direct` at any time (the peer stops relaying it); one
+        that leaves it makes this stream start over at its next message (unless it
+        is back by then: `_receive`), so the peer resends from what was applied
         what it skipped meanwhile.
         """
         replicator = self.replicator
@@ -282,8 +280,6 @@ class Subscriber:
         while True:
             await asyncio.sleep(ACK_SECONDS)
             now_direct = replicator.direct_sources(self.region)
-            if not direct <= now_direct:
-                self._resubscribe = True
             if applied != sent or now_direct != direct:
                 sent, direct = dict(applied), now_direct
                 self._told_direct |= direct

@@ -2,12 +2,16 @@
 
 Owns the `Binlog` object the node holds: `append` encodes on the loop and
 queues bytes; ONE background thread does every fsync, rotation and manifest
-update, and every write that goes with an fsync, so the loop never waits for
-the disk. A write alone (`everysec` between its fsyncs, `no`) is done on the
-loop: it only fills the page cache, as Redis's AOF write does, and never while
-the thread runs a job (it would wait behind the fsync). Group commit: all
-records appended during a loop iteration, or while the previous write+fsync
-ran, go to the disk in one write (+ one fsync under `always`).
+update, and under `always` the write that goes with each fsync, so the loop
+never waits for the disk. Under `everysec` and `no` every write is done on the
+loop: it only fills the page cache, as Redis's AOF write does, and goes on
+while the thread fsyncs what was written before (a write does not wait for an
+fsync of its file: 13 us p50, 0.4 ms max measured beside a thread fsyncing it
+every 50 ms). Otherwise the records appended during an fsync reached the file,
+and the replicator that tails it, only once the fsync was done: every second,
+and for 100+ ms while a snapshot's file was being written beside it. Group
+commit: all records appended during a loop iteration, or while the previous
+write+fsync ran, go to the disk in one write (+ one fsync under `always`).
 A failed write/fsync makes the writer refuse appends (`WriteFailed`) and fail
 the durability waiters it cannot honour; every `retry_seconds` it truncates
 the file back to the last safe offset and rewrites what it still holds.
@@ -99,8 +103,12 @@ class Binlog:
         self._vv = dict(recovery.vv)
         self.max_hlc = recovery.max_hlc
         self._pending: list[bytes] = []
-        self._unsynced: list[bytes] = []
+        # Written, not yet fsynced (rewritten after a failure): (end position, bytes).
+        self._unsynced: list[tuple[int, bytes]] = []
         self._kick_scheduled = self._busy = self._sync_wanted = self._closed = False
+        # An fsync alone runs in the thread: writes on the loop may go on meanwhile
+        # (`_busy` is a job that writes, rotates or repairs the file: nothing else may).
+        self._fsyncing = False
         self._error: OSError | None = None
         self._waiters: list[tuple[int, int, asyncio.Future[None]]] = []
         self._ids = itertools.count()
@@ -227,25 +235,40 @@ class Binlog:
         self._kick_scheduled = False
         if self._busy or self._error is not None or self._closed:
             return
-        sync = self.options.fsync == "always" or self._sync_wanted
-        if not self._pending and (not sync or self._synced >= self._written):
-            if self._synced >= self._written:
-                self._sync_wanted = False  # already satisfied: no extra fsync later
+        if self.options.fsync == "always":
+            if self._pending or self._synced < self._written:
+                self._start_job(self._take_pending(), True, None)
+            self._sync_wanted = False
             return
+        if self._pending:
+            end = self._end
+            if end - self._manifest.segments[-1].base >= self.options.segment_bytes:
+                # Rotation: in the thread, after the fsync running (it kicks again).
+                if not self._fsyncing:
+                    self._sync_wanted = False
+                    self._start_job(self._take_pending(), True, None)
+                return
+            self._write_now(self._take_pending(), end)
+            if self._error is not None:
+                return
+        if self._sync_wanted and not self._fsyncing:
+            self._sync_wanted = False  # already satisfied when nothing is unsynced
+            if self._synced < self._written:
+                self._fsyncing = True
+                self._worker.submit(
+                    self._bind(), self._t_fsync, partial(self._fsync_done, self._written)
+                )
+
+    def _take_pending(self) -> bytes:
         data = b"".join(self._pending)
         self._pending = []
-        self._sync_wanted = False
-        end = self._end
-        if sync or end - self._manifest.segments[-1].base >= self.options.segment_bytes:
-            self._start_job(data, sync, None)
-        else:
-            self._write_now(data, end)
+        return data
 
     def _write_now(self, data: bytes, end: int) -> None:
         """A write without an fsync, on the loop: it only fills the page cache, and a
         hand-over to the binlog thread and back (two wake-ups, the larger part of a
-        record's replication lag at low load) is saved. Never while a job runs (the
-        caller checks): a write queued behind an fsync of the file would wait for it."""
+        record's replication lag at low load) is saved. Never while a job that
+        writes, rotates or repairs the file runs (the caller checks)."""
         done = _Done()
         try:
             self._file.write(data)
@@ -253,6 +276,19 @@ class Binlog:
         except OSError as exc:
             done.error = exc
         self._finish(data, end, done)
+
+    def _fsync_done(self, end: int, done: _Done | BaseException) -> None:
+        self._fsyncing = False
+        if isinstance(done, BaseException):
+            raise done  # a bug, not a disk error (those come back in `done.error`)
+        if self._error is not None or self._closed:
+            return  # a write failed meanwhile: the retry rewrites and fsyncs all after `_safe`
+        if done.error is not None:
+            self._fail(done.error, b"", written=True)
+            return
+        self._synced_to(end)
+        self._publish()
+        self._kick()
 
     def _start_job(self, data: bytes, sync: bool, repair_from: int | None) -> None:
         self._busy = True
@@ -265,6 +301,13 @@ class Binlog:
         if isinstance(done, BaseException):
             raise done  # a bug, not a disk error (those come back in `done.error`)
         self._finish(data, end, done)
+        if self._error is not None or not (self._pending or self._sync_wanted):
+            return
+        if self.options.fsync == "always":
+            self._kick_scheduled = True
+            self._kick_after(_GATHER_TURNS)
+        else:
+            self._kick()
 
     def _finish(self, data: bytes, end: int, done: _Done) -> None:
         """Account for a write (and fsync) of `data`, ending at `end`, made or failed."""
@@ -278,21 +321,18 @@ class Binlog:
         self._written = end
         self._status["last_write_ok"] = True
         if done.synced:
-            self._synced = self._safe = end
-            self._unsynced = []
-            self._status.update(last_fsync_ok=True, last_fsync_time=self._wall())
+            self._synced_to(end)
         elif self.options.fsync == "no":
             self._safe = end  # trusted to the OS once written
         elif data:
-            self._unsynced.append(data)
+            self._unsynced.append((end, data))
         self._publish()
-        if not (self._pending or self._sync_wanted):
-            return
-        if self.options.fsync == "always":
-            self._kick_scheduled = True
-            self._kick_after(_GATHER_TURNS)
-        else:
-            self._kick()
+
+    def _synced_to(self, end: int) -> None:
+        self._synced = end
+        self._safe = max(self._safe, end)
+        self._unsynced = [chunk for chunk in self._unsynced if chunk[0] > end]
+        self._status.update(last_fsync_ok=True, last_fsync_time=self._wall())
 
     def _kick_after(self, turns: int) -> None:
         if turns:
@@ -307,7 +347,7 @@ class Binlog:
         self._error = error
         self._status["last_write_ok" if not written else "last_fsync_ok"] = False
         # Everything after the safe offset is rewritten from memory once the disk recovers.
-        self._pending = [*self._unsynced, data, *self._pending]
+        self._pending = [chunk for _, chunk in self._unsynced] + [data, *self._pending]
         self._unsynced = []
         self._written = self._safe
         exc = WriteFailed(f"binlog write failed: {error}")
@@ -320,6 +360,9 @@ class Binlog:
 
     def _retry(self) -> None:
         if self._closed or self._busy:
+            return
+        if self._fsyncing:  # the repair truncates the file: not under the fsync
+            self._retry_timer = self._bind().call_later(self.options.retry_seconds, self._retry)
             return
         data = b"".join(self._pending)
         self._pending = []
@@ -432,6 +475,15 @@ class Binlog:
             if end - base >= self.options.segment_bytes:
                 self._t_rotate(end, vv)
                 done.synced = True
+        except OSError as exc:
+            done.error = exc
+        return done
+
+    def _t_fsync(self) -> _Done:
+        done = _Done(written=True)
+        try:
+            self._file.fsync()
+            done.synced = True
         except OSError as exc:
             done.error = exc
         return done

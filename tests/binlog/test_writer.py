@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from binlog import Binlog, LogRecord, MemoryFS, Options, WriteFailed
+from binlog.writer import Policy
 from tests.binlog.helpers import rec, records_of
 
 
@@ -96,7 +97,7 @@ class NotingFS(MemoryFS):
             self.syncing = False
 
 
-def test_a_write_without_fsync_is_made_on_the_loop_and_never_during_an_fsync() -> None:
+def test_a_write_without_fsync_is_made_on_the_loop_also_while_the_thread_fsyncs() -> None:
     fs = NotingFS()
     fs.fsync_seconds = 0.05
 
@@ -111,10 +112,15 @@ def test_a_write_without_fsync_is_made_on_the_loop_and_never_during_an_fsync() -
         await asyncio.sleep(0.01)
         second = log.append(rec(2))
         await asyncio.sleep(0.01)
-        assert log.view.written == first  # waits behind the fsync...
+        # Written (readers, the replicator, see it) while the fsync runs ...
+        assert log.view.written == second and log.view.synced < first
+        assert fs.writes_during_fsync == 1
+        assert fs.write_threads == [threading.get_ident()] * 2
         await synced
-        assert log.view.written == second  # ... and is written as soon as it ends
-        assert fs.writes_during_fsync == 0
+        # ... which vouches only for what was written before it started.
+        assert log.view.synced == first
+        await log.durable(second)
+        assert log.view.synced == second
         await log.close()
 
     asyncio.run(go())
@@ -207,12 +213,13 @@ def _fault(fs: MemoryFS, kind: str, on: bool) -> None:
         fs.capacity = fs.used() + 100 if on else None  # the next batch fits only in part
 
 
+@pytest.mark.parametrize("policy", ["always", "everysec"])
 @pytest.mark.parametrize("kind", ["write", "fsync", "full"])
-def test_failing_disk_rejects_appends_then_recovers(kind: str) -> None:
+def test_failing_disk_rejects_appends_then_recovers(kind: str, policy: Policy) -> None:
     fs = MemoryFS()
 
     async def go() -> None:
-        log = Binlog.open(fs, Options(fsync="always", retry_seconds=0.01))
+        log = Binlog.open(fs, Options(fsync=policy, retry_seconds=0.01))
         await log.durable(log.append(rec(1)))
         _fault(fs, kind, True)
         ends = [log.append(rec(seq, payload=b"x" * 50)) for seq in (2, 3, 4)]
@@ -244,9 +251,55 @@ def test_failing_disk_rejects_appends_then_recovers(kind: str) -> None:
     assert [r.seq for r in records_of(fs.crash())] == [1, 2, 3, 4, 5]
 
 
-def _crash_trial(rng: random.Random) -> tuple[list[LogRecord], list[LogRecord], MemoryFS]:
-    """Three writers under `always` with flaky fsyncs, cut by a power loss at a random moment."""
+@pytest.mark.parametrize("kind", ["write", "fsync"])
+def test_a_failure_after_writes_made_during_an_fsync_loses_none_of_them(kind: str) -> None:
     fs = MemoryFS()
+    fs.fsync_seconds = 0.05
+
+    async def go() -> None:
+        log = Binlog.open(fs, Options(fsync="everysec", retry_seconds=0.01))
+        if kind == "fsync":
+            fs.fail_fsyncs = True  # the fsync of record 1 fails after record 2 was written
+        synced = log.durable(log.append(rec(1)))
+        await asyncio.sleep(0.01)
+        second = log.append(rec(2))
+        await asyncio.sleep(0.01)
+        assert log.view.written == second
+        if kind == "fsync":
+            with pytest.raises(WriteFailed):
+                await synced
+        else:
+            await synced  # it vouches for record 1 only; the write of record 3 fails
+            fs.fail_writes = True
+            log.append(rec(3))
+            await asyncio.sleep(0.01)
+            assert log.error is not None
+        fs.fail_fsyncs = fs.fail_writes = False
+        for _ in range(200):
+            try:
+                end = log.append(rec(4 if kind == "write" else 3))
+                break
+            except WriteFailed:
+                await asyncio.sleep(0.01)
+        else:
+            pytest.fail("the writer never recovered")
+        await log.durable(end)
+        await log.close()
+
+    asyncio.run(go())
+    # Rewritten from the last fsynced offset: every record once, in order.
+    expected = [1, 2, 3, 4] if kind == "write" else [1, 2, 3]
+    assert [r.seq for r in records_of(fs.crash())] == expected
+
+
+def _crash_trial(
+    rng: random.Random, policy: Policy
+) -> tuple[list[LogRecord], list[LogRecord], MemoryFS]:
+    """Three writers with a flaky disk, cut by a power loss at a random moment. Under
+    `everysec` the loop writes while the thread fsyncs (each fsync takes a moment)."""
+    fs = MemoryFS()
+    if policy == "everysec":
+        fs.fsync_seconds = 0.0005
     acked: list[LogRecord] = []
     sent: list[LogRecord] = []
 
@@ -257,6 +310,8 @@ def _crash_trial(rng: random.Random) -> tuple[list[LogRecord], list[LogRecord], 
             end = log.append(r)
             if rng.random() < 0.1:
                 fs.fail_fsyncs = rng.random() < 0.5
+            if policy == "everysec" and rng.random() < 0.05:
+                fs.fail_writes = rng.random() < 0.3
             try:
                 await log.durable(end)
             except WriteFailed:
@@ -264,7 +319,7 @@ def _crash_trial(rng: random.Random) -> tuple[list[LogRecord], list[LogRecord], 
             acked.append(r)
 
     async def go() -> MemoryFS:
-        log = Binlog.open(fs, Options(fsync="always", segment_bytes=400, retry_seconds=0.001))
+        log = Binlog.open(fs, Options(fsync=policy, segment_bytes=400, retry_seconds=0.001))
         tasks = [asyncio.create_task(writer(log, f"o{i}", 30)) for i in range(3)]
         await asyncio.sleep(rng.random() * 0.02)
         disk = fs.crash(rng)  # while the writer thread may be mid-job
@@ -278,11 +333,12 @@ def _crash_trial(rng: random.Random) -> tuple[list[LogRecord], list[LogRecord], 
     return sent, acked, disk
 
 
-def test_nothing_is_reported_durable_that_a_crash_can_lose() -> None:
+@pytest.mark.parametrize("policy", ["always", "everysec"])
+def test_nothing_is_reported_durable_that_a_crash_can_lose(policy: Policy) -> None:
     rng = random.Random(7)
     total_acked = total_lost = 0
     for trial in range(30):
-        sent, acked, disk = _crash_trial(rng)
+        sent, acked, disk = _crash_trial(rng, policy)
         got = records_of(disk)
         by_origin: dict[str, list[int]] = {}
         for r in got:

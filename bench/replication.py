@@ -28,11 +28,14 @@ import gc
 import multiprocessing as mp
 import os
 import platform
+import shutil
+import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from contextlib import ExitStack
 from multiprocessing.connection import Connection
 
 import redis
@@ -56,42 +59,65 @@ POLL_SECONDS = 0.001
 # -- the link proxies, in a child process -------------------------------------------
 
 
-def proxies_main(links: dict[tuple[str, str], tuple[int, int]], conn: Connection) -> None:
-    """Run one proxy per (subscriber, peer); obey ('latency', s) / ('cut'|'heal', region)."""
+def proxies_main(conn: Connection) -> None:
+    """Run the link proxies; obey ('add', (name, listen, target)), ('latency', s) and
+    ('cut'|'heal', region): a link named (subscriber, peer) is cut with either."""
     gc.disable()  # a full collection here would hold every link at once: not geokv's lag
 
     async def run() -> None:
-        proxies = {pair: LinkProxy(listen, target) for pair, (listen, target) in links.items()}
-        for proxy in proxies.values():
-            await proxy.start()
-        conn.send("ready")
+        proxies: dict[tuple[str, str], LinkProxy] = {}
         loop = asyncio.get_running_loop()
+        conn.send("ready")
         while True:
             command, arg = await loop.run_in_executor(None, conn.recv)
-            for (sub, peer), proxy in proxies.items():
+            if command == "add":
+                name, listen, target = arg
+                proxies[name] = LinkProxy(listen, target)
+                await proxies[name].start()
+            for name, proxy in proxies.items():
                 if command == "latency":
                     proxy.set_latency(float(arg))
-                elif command in ("cut", "heal") and arg in (sub, peer):
+                elif command in ("cut", "heal") and arg in name:
                     proxy.cut("both") if command == "cut" else proxy.heal()
             conn.send("done")
 
     asyncio.run(run())
 
 
+class Proxies:
+    """The child process running every link proxy of a benchmark."""
+
+    def __init__(self) -> None:
+        self.conn, child = mp.Pipe()
+        self.proc = mp.get_context("fork").Process(target=proxies_main, args=(child,), daemon=True)
+        self.proc.start()
+        assert self.conn.recv() == "ready"
+
+    def control(self, command: str, arg: object) -> None:
+        self.conn.send((command, arg))
+        assert self.conn.recv() == "done"
+
+    def add(self, name: tuple[str, str], target: int) -> int:
+        """A proxy forwarding to `target`; the port it listens on."""
+        listen = free_port()
+        self.control("add", (name, listen, target))
+        return listen
+
+    def stop(self) -> None:
+        self.proc.kill()
+        self.proc.join(10)
+
+
 class Regions:
-    def __init__(self, directory: str) -> None:
+    def __init__(self, directory: str, proxies: Proxies) -> None:
         self.ports = {r: free_port() for r in REGIONS}
         self.repl = {r: free_port() for r in REGIONS}
-        links = {(s, p): (free_port(), self.repl[p]) for s in REGIONS for p in REGIONS if s != p}
-        self.conn, child = mp.Pipe()
-        self.proxy_proc = mp.get_context("fork").Process(
-            target=proxies_main, args=(links, child), daemon=True
-        )
-        self.proxy_proc.start()
-        assert self.conn.recv() == "ready"
+        links = {
+            (s, p): proxies.add((s, p), self.repl[p]) for s in REGIONS for p in REGIONS if s != p
+        }
         self.procs: dict[str, subprocess.Popen[bytes]] = {}
         for r in REGIONS:
-            peers = " ".join(f"{p}=127.0.0.1:{links[(r, p)][0]}" for p in REGIONS if p != r)
+            peers = " ".join(f"{p}=127.0.0.1:{links[(r, p)]}" for p in REGIONS if p != r)
             data = os.path.join(directory, r)
             os.makedirs(data)
             argv = [sys.executable, "-m", "node", "server", "--port", str(self.ports[r]),
@@ -105,10 +131,6 @@ class Regions:
             if time.monotonic() > deadline:
                 raise TimeoutError("regions did not open writes")
             time.sleep(0.05)
-
-    def control(self, command: str, arg: object) -> None:
-        self.conn.send((command, arg))
-        assert self.conn.recv() == "done"
 
     def applied(self, region: str) -> dict[str, int]:
         vv = self.clients[region].info("crdt")["applied_vv"]
@@ -124,70 +146,142 @@ class Regions:
     def stop(self) -> None:
         for proc in self.procs.values():
             stop(proc)
-        self.proxy_proc.kill()
-        self.proxy_proc.join(10)
+
+
+# -- the reference: redis-server replicating to a replica through a link proxy ------
+
+
+class RedisPair:
+    """redis-server primary and replica (AOF everysec, as geokv's regions), the
+    replica's link to the primary through a proxy of the same child process."""
+
+    def __init__(self, directory: str, proxies: Proxies) -> None:
+        self.primary, self.replica = free_port(), free_port()
+        link = proxies.add(("redis-replica", "redis-primary"), self.primary)
+        self.procs: list[subprocess.Popen[bytes]] = []
+        for name, port, extra in (
+            ("primary", self.primary, []),
+            ("replica", self.replica, ["--replicaof", "127.0.0.1", str(link)]),
+        ):
+            data = os.path.join(directory, f"redis-{name}")
+            os.makedirs(data)
+            argv = ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--dir", data,
+                    "--appendonly", "yes", "--appendfsync", "everysec", "--save", "", *extra]  # fmt: skip
+            self.procs.append(start(argv, port, timeout=30))
+        self.wait_converged()
+
+    def wait_converged(self, timeout: float = 60) -> None:
+        """Until the replica's link is up and it holds as many keys as the primary."""
+        primary, replica = redis.Redis(port=self.primary), redis.Redis(port=self.replica)
+        deadline = time.monotonic() + timeout
+        while (
+            replica.info("replication")["master_link_status"] != "up"
+            or replica.dbsize() != primary.dbsize()
+        ):
+            if time.monotonic() > deadline:
+                raise TimeoutError("the redis replica did not catch up")
+            time.sleep(0.05)
+
+    def stop(self) -> None:
+        for proc in self.procs:
+            stop(proc)
 
 
 # -- lag ----------------------------------------------------------------------------
 
+VALUE = b"v" * 64
+DBSIZE = b"*1\r\n$6\r\nDBSIZE\r\n"
+
+
+def set_commands(prefix: bytes, first: int, count: int) -> bytes:
+    """`count` SETs of new keys, RESP-encoded: the writer and the observer cost the
+    shared machine little (redis-py's pipeline took 15% of a core at 10k writes/s)."""
+    keys = (b"%s%d" % (prefix, n) for n in range(first, first + count))
+    return b"".join(
+        b"*3\r\n$3\r\nSET\r\n$%d\r\n%s\r\n$%d\r\n%s\r\n" % (len(k), k, len(VALUE), VALUE)
+        for k in keys
+    )
+
+
+def read_exactly(sock: socket.socket, size: int) -> bytes:
+    data = bytearray()
+    while len(data) < size:
+        chunk = sock.recv(size - len(data))
+        if not chunk:
+            raise ConnectionError("the server closed the connection")
+        data += chunk
+    return bytes(data)
+
+
+def dbsize(sock: socket.socket) -> int:
+    sock.sendall(DBSIZE)
+    reply = sock.recv(64)
+    while not reply.endswith(b"\r\n"):
+        reply += sock.recv(64)
+    if not reply.startswith(b":"):
+        raise ConnectionError(f"DBSIZE: {reply!r}")
+    return int(reply[1:-2])
+
 
 def observe_main(port: int, conn: Connection) -> None:
-    """Poll region b's applied seq of a every POLL_SECONDS, in a process of its own
-    (in the writer's, each poll waited for the GIL behind a pipeline: up to a switch
-    interval of lag that is the benchmark's, not geokv's), until it reaches the seq
-    the parent sends at the end; send back each advance as (seq, when)."""
+    """Poll the replica's DBSIZE every POLL_SECONDS, in a process of its own (in the
+    writer's, each poll waited for the GIL behind a batch), until it counts the
+    writes the parent sends at the end; send back each advance as (new keys, when).
+    The writer's keys are new, so DBSIZE counts the writes visible there; it costs
+    the server next to nothing (INFO crdt a thousand times a second was 8% of b's core)."""
     gc.disable()  # a full collection here (tens of ms) would count as lag
-    observer = redis.Redis(port=port)
-    seen: list[tuple[int, float]] = []
-    target, deadline = None, float("inf")
-    while (target is None or seen[-1][0] < target) and time.monotonic() < deadline:
-        if target is None and conn.poll():
-            target, deadline = conn.recv(), time.monotonic() + 120
-        vv = observer.info("crdt")["applied_vv"]
-        seq = dict(vv).get("a", 0) if isinstance(vv, dict) else 0
-        if not seen:
-            conn.send("ready")
-        if not seen or seq > seen[-1][0]:
-            seen.append((seq, time.monotonic()))  # CLOCK_MONOTONIC: one clock for both processes
-        time.sleep(POLL_SECONDS)
+    with socket.create_connection(("127.0.0.1", port)) as sock:
+        base = dbsize(sock)
+        seen: list[tuple[int, float]] = [(0, time.monotonic())]
+        conn.send("ready")
+        target, deadline = None, float("inf")
+        while (target is None or seen[-1][0] < target) and time.monotonic() < deadline:
+            if target is None and conn.poll():
+                target, deadline = conn.recv(), time.monotonic() + 120
+            count = dbsize(sock) - base
+            if count > seen[-1][0]:
+                seen.append(
+                    (count, time.monotonic())
+                )  # CLOCK_MONOTONIC: one clock for both processes
+            time.sleep(POLL_SECONDS)
     conn.send(seen)
 
 
-def lag_run(regions: Regions, rate: int, seconds: float) -> dict[str, float]:
-    """Write into a at `rate`/s for `seconds`; lag of each write until b applied it."""
-    writer = redis.Redis(port=regions.ports["a"])
-    base = regions.applied("a").get("a", 0)
-    acked: list[float] = []  # acked[i]: when write base+1+i was acknowledged
+def lag_run(write_port: int, read_port: int, rate: int, seconds: float, row: str) -> dict[str, float]:  # fmt: skip
+    """SET new keys into `write_port` at `rate`/s for `seconds`; the lag of each write
+    from its acknowledgement until it is visible at `read_port`."""
     conn, child = mp.Pipe()
     observer = mp.get_context("fork").Process(
-        target=observe_main, args=(regions.ports["b"], child), daemon=True
+        target=observe_main, args=(read_port, child), daemon=True
     )
     observer.start()
     assert conn.recv() == "ready"
+    acked: list[float] = []  # acked[i]: when write i+1 was acknowledged
+    prefix = f"lag:{row}:".encode()
     per_batch = max(1, round(rate * BATCH_SECONDS))
-    began = time.monotonic()
-    next_at = began
-    n = 0
-    while time.monotonic() - began < seconds:
-        pipe = writer.pipeline(transaction=False)
-        for _ in range(per_batch):
-            pipe.set(f"lag:{n}", b"v" * 64)
-            n += 1
-        pipe.execute()
-        now = time.monotonic()
-        acked.extend([now] * per_batch)
-        next_at += BATCH_SECONDS
-        if next_at > now:
-            time.sleep(next_at - now)
-    elapsed = time.monotonic() - began
-    conn.send(base + len(acked))
+    replies = b"+OK\r\n" * per_batch
+    with socket.create_connection(("127.0.0.1", write_port)) as writer:
+        writer.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        began = next_at = time.monotonic()
+        while time.monotonic() - began < seconds:
+            writer.sendall(set_commands(prefix, len(acked), per_batch))
+            if read_exactly(writer, len(replies)) != replies:
+                raise ConnectionError("a SET was not acknowledged with +OK")
+            now = time.monotonic()
+            acked.extend([now] * per_batch)
+            next_at += BATCH_SECONDS
+            if next_at > now:
+                time.sleep(next_at - now)
+        elapsed = time.monotonic() - began
+    conn.send(len(acked))
     seen: list[tuple[int, float]] = conn.recv()
     observer.join(10)
+    if seen[-1][0] < len(acked):
+        raise TimeoutError(f"{len(acked) - seen[-1][0]} writes never became visible")
     lags = []
     j = 0
-    for i, t_ack in enumerate(acked):
-        seq = base + 1 + i
-        while seen[j][0] < seq:
+    for i, t_ack in enumerate(acked, 1):
+        while seen[j][0] < i:
             j += 1
         lags.append((seen[j][1] - t_ack) * 1000)
     lags.sort()
@@ -210,9 +304,9 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def catchup_run(regions: Regions, records: int) -> dict[str, float]:
+def catchup_run(regions: Regions, proxies: Proxies, records: int) -> dict[str, float]:
     regions.wait_converged()
-    regions.control("cut", "b")
+    proxies.control("cut", "b")
     writer = redis.Redis(port=regions.ports["a"])
     for first in range(0, records, 1000):
         pipe = writer.pipeline(transaction=False)
@@ -226,7 +320,7 @@ def catchup_run(regions: Regions, records: int) -> dict[str, float]:
     pids = {r: proc.pid for r, proc in regions.procs.items()}
     cpu = {r: cpu_seconds(pid) for r, pid in pids.items()}
     began = time.monotonic()
-    regions.control("heal", "b")
+    proxies.control("heal", "b")
     while regions.applied("b").get("a", 0) < target:
         time.sleep(0.005)
     took = time.monotonic() - began
@@ -291,30 +385,41 @@ def apply_path(records: int) -> tuple[float, float]:
 # -- report -------------------------------------------------------------------------
 
 
-def report(lag: list[tuple[int, dict[str, float]]], cu: dict[str, float], alone: tuple[float, float], args: argparse.Namespace) -> str:  # fmt: skip
+Row = tuple[int, dict[str, float], dict[str, float]]  # latency ms, geokv, redis-server
+
+
+def report(lag: list[Row], cu: dict[str, float], alone: tuple[float, float], args: argparse.Namespace) -> str:  # fmt: skip
+    redis_version = subprocess.run(["redis-server", "--version"], capture_output=True, text=True)
     lines = [
         BEGIN,
         f"- date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}",
         f"- machine: {platform.machine()}, {os.cpu_count()} cores shared with other work "
         f"(other helpers' test runs); Python {platform.python_version()}",
         modules_line(),
+        f"- reference: {redis_version.stdout.strip()}",
         f"- command: `.venv/bin/python bench/replication.py --seconds {args.seconds} "
         f"--rates {args.rates} --latencies {','.join(map(str, args.latencies))} "
         f"--catchup {args.catchup}`",
         "- 3 regions, each a geokv process (appendfsync everysec), full mesh, every "
         "subscription through a link proxy (a child process) adding the one-way latency "
-        "both ways; one pipelined writer into region a (batches every 5 ms), region b's "
-        "INFO crdt polled every 1 ms from a process of its own (the poll's own resolution is in the numbers)",
-        "- lag: from the write's acknowledgement in a until b had applied it; "
-        "target: lag minus the added latency at most 10 ms p99 at 10k writes/s",
+        "both ways. The reference, in the same run, row by row after geokv's: a "
+        "redis-server primary and its replica (AOF everysec), the replica's link through "
+        "a proxy of the same process",
+        "- one writer SETs new keys into region a (the primary) in batches every 5 ms; "
+        "region b's (the replica's) DBSIZE is polled every 1 ms from a process of its own "
+        "(the poll's own resolution is in the numbers)",
+        "- lag: from the write's acknowledgement until it is visible in b (the replica); "
+        "target: geokv's lag minus the added latency at most 10 ms p99 at 10k writes/s",
         "",
-        "| added one-way latency | target writes/s | sustained writes/s | lag p50 ms | "
-        "lag p99 ms | max ms | p99 over the latency ms |",
-        "|---:|---:|---:|---:|---:|---:|---:|",
+        "| added one-way latency | target writes/s | sustained writes/s | geokv lag p50 ms | "
+        "p99 ms | max ms | **p99 over the latency ms** | redis-server lag p50 ms | p99 ms | "
+        "max ms | p99 over the latency ms |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
         *(
             f"| {lat} ms | {r['target']:,.0f} | {r['achieved']:,.0f} | {r['p50']:.1f} | "
-            f"{r['p99']:.1f} | {r['max']:.1f} | {r['p99'] - lat:.1f} |"
-            for lat, r in lag
+            f"{r['p99']:.1f} | {r['max']:.1f} | **{r['p99'] - lat:.1f}** | {ref['p50']:.1f} | "
+            f"{ref['p99']:.1f} | {ref['max']:.1f} | {ref['p99'] - lat:.1f} |"
+            for lat, r, ref in lag
         ),
         "",
         f"Catch-up: region b cut off while {cu['records']:,.0f} SETs went into a, then healed "
@@ -338,25 +443,32 @@ def main() -> None:
     parser.add_argument("--no-doc", action="store_true")
     parser.add_argument("--latencies", default="0,50", help="one-way ms, comma-separated")
     args = parser.parse_args()
+    if not shutil.which("redis-server"):
+        raise SystemExit("redis-server is needed (the reference)")
     rates = [int(r) for r in args.rates.split(",")]
     args.latencies = [int(x) for x in args.latencies.split(",")]
-    lag: list[tuple[int, dict[str, float]]] = []
-    with tempfile.TemporaryDirectory(prefix="geokv-bench-repl-") as directory:
-        regions = Regions(directory)
-        try:
-            regions.wait_converged()
-            for latency_ms in args.latencies:
-                regions.control("latency", latency_ms / 1000)
-                for rate in rates:
-                    result = lag_run(regions, rate, args.seconds)
-                    print(latency_ms, result, flush=True)
-                    lag.append((latency_ms, result))
-                    regions.wait_converged()
-            regions.control("latency", 0.0)
-            cu = catchup_run(regions, args.catchup)
-            print(cu, flush=True)
-        finally:
-            regions.stop()
+    lag: list[Row] = []
+    with tempfile.TemporaryDirectory(prefix="geokv-bench-repl-") as directory, ExitStack() as stack:
+        proxies = Proxies()
+        stack.callback(proxies.stop)
+        regions = Regions(directory, proxies)
+        stack.callback(regions.stop)
+        pair = RedisPair(directory, proxies)
+        stack.callback(pair.stop)
+        regions.wait_converged()
+        for latency_ms in args.latencies:
+            proxies.control("latency", latency_ms / 1000)
+            for rate in rates:
+                row = f"{latency_ms}:{rate}"
+                ours = lag_run(regions.ports["a"], regions.ports["b"], rate, args.seconds, row)
+                regions.wait_converged()
+                ref = lag_run(pair.primary, pair.replica, rate, args.seconds, row)
+                pair.wait_converged()
+                print(latency_ms, ours, ref, flush=True)
+                lag.append((latency_ms, ours, ref))
+        proxies.control("latency", 0.0)
+        cu = catchup_run(regions, proxies, args.catchup)
+        print(cu, flush=True)
     alone = apply_path(args.catchup)
     block = report(lag, cu, alone, args)
     print(block)

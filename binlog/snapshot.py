@@ -11,7 +11,7 @@ before P; records at P and after follow in the segments.
 from __future__ import annotations
 
 import struct
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Final
 
@@ -34,7 +34,7 @@ class Snapshot:
 
 
 def encode_snapshot(snap: Snapshot) -> bytes:
-    return b"".join(snapshot_pieces(snap.payload, snap.vv, snap.position))
+    return b"".join(snapshot_pieces([snap.payload], snap.vv, snap.position))
 
 
 # A piece of a snapshot file: copying or checksumming one holds the GIL this long at most.
@@ -42,19 +42,20 @@ _PIECE = 1 << 20
 
 
 def snapshot_pieces(
-    payload: bytes | bytearray, vv: dict[str, int], position: int
+    payload: Sequence[bytes | bytearray], vv: dict[str, int], position: int
 ) -> Iterator[bytes]:
     """A snapshot file's bytes in pieces of at most about 1 MiB (joined: `encode_snapshot`),
-    so a thread writing a large one never holds the GIL for long."""
-    head = b"".join(
-        (_HEAD.pack(_MAGIC, FORMAT_VERSION, position), encode_vv(vv), _U64.pack(len(payload)))
-    )
+    so a thread writing a large one never holds the GIL for long. The payload is the
+    concatenation of its parts: a large one is never one buffer grown by copies."""
+    size = sum(len(part) for part in payload)
+    head = b"".join((_HEAD.pack(_MAGIC, FORMAT_VERSION, position), encode_vv(vv), _U64.pack(size)))
     crc = crc32c(head)
     yield head
-    for start in range(0, len(payload), _PIECE):
-        piece = bytes(payload[start : start + _PIECE])
-        crc = crc32c(piece, crc)
-        yield piece
+    for part in payload:
+        for start in range(0, len(part), _PIECE):
+            piece = bytes(part[start : start + _PIECE])
+            crc = crc32c(piece, crc)
+            yield piece
     yield _U32.pack(crc)
 
 

@@ -25,7 +25,7 @@ import heapq
 import itertools
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Literal
@@ -382,10 +382,11 @@ class Binlog:
             self.on_publish()
 
     async def write_snapshot(
-        self, payload: bytes | bytearray, vv: dict[str, int], position: int
+        self, payload: bytes | Sequence[bytes | bytearray], vv: dict[str, int], position: int
     ) -> None:
         """Persist a snapshot of the state after every record before `position` (a value
         `append` returned, or `end`), then retire history outside the retention window.
+        `payload`: the state's bytes, or its parts in order.
 
         The file is encoded (copies and a checksum of the whole payload) and
         written in a thread: for a large keyspace that is tens of milliseconds
@@ -400,7 +401,8 @@ class Binlog:
         try:
             await self.durable(position)
             name = snapshot_name(position)
-            await asyncio.to_thread(self._t_write_snapshot_file, name, payload, dict(vv), position)
+            parts = [payload] if isinstance(payload, bytes) else payload
+            await asyncio.to_thread(self._t_write_snapshot_file, name, parts, dict(vv), position)
             await self._worker.call(loop, partial(self._t_install_snapshot, name, position))
             self._status.update(last_snapshot_ok=True, last_snapshot_time=self._wall())
         except BaseException:
@@ -411,7 +413,7 @@ class Binlog:
             self._publish()
 
     def _t_write_snapshot_file(
-        self, name: str, payload: bytes | bytearray, vv: dict[str, int], position: int
+        self, name: str, payload: Sequence[bytes | bytearray], vv: dict[str, int], position: int
     ) -> None:
         write_atomically(self.fs, name, snapshot_pieces(payload, vv, position))
 

@@ -85,6 +85,31 @@ def test_a_key_rewritten_during_the_snapshot_is_saved_as_it_was() -> None:
     run(scenario)
 
 
+def test_a_snapshot_of_many_parts_recovers_every_key() -> None:
+    """The encoding is kept in parts of about 1 MiB (node.persistence): 3 MiB of
+    values and keys written into parts already saved recover exactly."""
+
+    async def scenario() -> None:
+        fs = MemoryFS()
+        clock = ManualClock()
+        node, client, p = open_node(fs, clock)
+        for i in range(3000):
+            dispatch(node, client, [b"SET", b"k%d" % i, b"%04d" % i * 256])
+        task = asyncio.ensure_future(p.snapshot(chunk=500))
+        await asyncio.sleep(0)
+        for i in range(0, 3000, 7):  # saved before (in a full part) or after their write
+            dispatch(node, client, [b"APPEND", b"k%d" % i, b"!"])
+            await asyncio.sleep(0)
+        await task
+        await p.log.durable(p.log.end)
+        again, again_client, q = open_node(fs.crash(), clock)
+        assert q.log.recovery.snapshot is not None
+        assert dispatch(again, again_client, [b"GET", b"k7"]) == b"0007" * 256 + b"!"
+        assert full_state(again.keyspace) == full_state(node.keyspace)
+
+    run(scenario)
+
+
 def test_keys_created_and_a_flushall_during_the_snapshot_recover_exactly() -> None:
     async def scenario() -> None:
         fs = MemoryFS()

@@ -30,6 +30,7 @@ from node.crdt.hashes import HashValue
 from node.crdt.lists import ListValue
 from node.crdt.strings import StrValue
 from node.effects import KEEP_TTL
+from node.keymap import KeyMap
 
 if TYPE_CHECKING:
     from node.effects import DelKey, Flush, IncrStr, SetExpire, SetStr
@@ -87,7 +88,7 @@ class ScanSnapshots:
 class Keyspace:
     def __init__(self, region: str) -> None:
         self.region = region
-        self.data: dict[bytes, Value] = {}
+        self.data: KeyMap[Value] = KeyMap()
         self.others: dict[bytes, dict[bytes, Value]] = {}
         # Per key, its expiry register (node.crdt.expiry), only when it holds
         # entries; `expires` caches the effective time of each shown key that has one.
@@ -137,7 +138,7 @@ class Keyspace:
     def random_key(self) -> bytes | None:
         if not self.data:
             return None
-        return next(itertools.islice(self.data, random.randrange(len(self.data)), None))
+        return self.data.nth(random.randrange(len(self.data)))
 
     # -- merge entry points (called by effect ops) --------------------------
 
@@ -196,7 +197,7 @@ class Keyspace:
     def _elect(self, key: bytes) -> None:
         """Show the visible value with the newest dot; keep the rest in `others`."""
         pool = self.others.pop(key, {})
-        shown = self.data.pop(key, None)
+        shown = self.data.pop(key)
         if shown is not None:
             pool[shown.TYPE] = shown
         live = [value for value in pool.values() if value.visible()]
@@ -357,7 +358,7 @@ class Keyspace:
     # -- local removal and expiry ---------------------------------------------
 
     def remove(self, key: bytes) -> None:
-        self.data.pop(key, None)
+        self.data.pop(key)
         self.expires.pop(key, None)
         self.expiry.pop(key, None)
 

@@ -29,6 +29,7 @@ GROUP = CompiledGroup(
         "node.effects",
         "node.handlers.strings",
         "node.hlc",
+        "node.keymap",
         "node.keyset",
         "node.keyspace",
         "node.persistence",

@@ -210,7 +210,7 @@ def merge_key(ks: Keyspace, remote: Keyspace, key: bytes, lctx: Ctx, rctx: Ctx) 
             pool[value.TYPE] = value
         if _keeps_removed(value):
             ks.compactable.add(key)
-    ks.data.pop(key, None)
+    ks.data.pop(key)
     ks.others.pop(key, None)
     if pool:
         ks.others[key] = pool

@@ -12,3 +12,13 @@ def test_add_reports_new_keys_once_and_membership_follows() -> None:
     assert not any(found.add(key) for key in keys)
     assert all(key in found for key in keys)
     assert b"missing" not in found
+
+
+def test_release_empties_the_set_pausing_between_shards() -> None:
+    found = KeySet()
+    keys = [b"k%d" % i for i in range(20_000)]
+    for key in keys:
+        found.add(key)
+    pauses = sum(1 for _ in found.release())
+    assert 3 <= pauses <= 5  # after every 4096 names or so, not per shard, not never
+    assert not any(key in found for key in keys)

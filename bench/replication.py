@@ -42,6 +42,8 @@ import redis
 from common import (  # bench/common.py (puts the repo on sys.path)
     free_port,
     modules_line,
+    read_exactly,
+    set_commands,
     start,
     stop,
     write_doc,
@@ -189,28 +191,7 @@ class RedisPair:
 
 # -- lag ----------------------------------------------------------------------------
 
-VALUE = b"v" * 64
 DBSIZE = b"*1\r\n$6\r\nDBSIZE\r\n"
-
-
-def set_commands(prefix: bytes, first: int, count: int) -> bytes:
-    """`count` SETs of new keys, RESP-encoded: the writer and the observer cost the
-    shared machine little (redis-py's pipeline took 15% of a core at 10k writes/s)."""
-    keys = (b"%s%d" % (prefix, n) for n in range(first, first + count))
-    return b"".join(
-        b"*3\r\n$3\r\nSET\r\n$%d\r\n%s\r\n$%d\r\n%s\r\n" % (len(k), k, len(VALUE), VALUE)
-        for k in keys
-    )
-
-
-def read_exactly(sock: socket.socket, size: int) -> bytes:
-    data = bytearray()
-    while len(data) < size:
-        chunk = sock.recv(size - len(data))
-        if not chunk:
-            raise ConnectionError("the server closed the connection")
-        data += chunk
-    return bytes(data)
 
 
 def dbsize(sock: socket.socket) -> int:

@@ -188,6 +188,8 @@ class Admin:
             tombstones=tombstones(node),
             keys=len(node.keyspace.data),
             resp_address=self._resp_address(),
+            writes_held=node.own_records_missing,
+            waiting_for=self.replicator.own.waiting_for(),
         )
 
     def _resp_address(self) -> str:

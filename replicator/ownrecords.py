@@ -52,12 +52,15 @@ class OwnRecords:
             self._open()
             log.info("own records: every peer heard, up to seq %d: writes open", node.seq)
 
+    def waiting_for(self) -> list[str]:
+        """The peers not heard yet while writes are held; none once they are open."""
+        return sorted(self.waiting) if self.node.own_records_missing else []
+
     def status(self) -> list[tuple[str, object]]:
         """INFO crdt's fields about the wait."""
-        missing = self.node.own_records_missing
         return [
-            ("own_records_missing", int(missing)),
-            ("own_records_waiting_for", " ".join(sorted(self.waiting)) if missing else ""),
+            ("own_records_missing", int(self.node.own_records_missing)),
+            ("own_records_waiting_for", " ".join(self.waiting_for())),
         ]
 
     def _open(self) -> None:

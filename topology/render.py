@@ -11,6 +11,7 @@ from typing import Any
 
 from topology.client import ClusterView
 from topology.model import Cluster
+from topology.proto import admin_pb2 as pb
 
 DIGEST_CHARS = 12
 
@@ -39,17 +40,24 @@ def topology_text(cluster: Cluster) -> str:
     return "\n".join(out)
 
 
+def writes_text(s: pb.RegionStatus) -> str:
+    """Open, or held until the peers sent back the region's own lost records."""
+    if not s.writes_held:
+        return "open"
+    return f"held (waiting for {','.join(s.waiting_for)})" if s.waiting_for else "held"
+
+
 def status_text(view: ClusterView) -> str:
     cluster = view.cluster
     rows: list[tuple[object, ...]] = []
     for r in view.regions:
         s = r.status
         if s is None:
-            rows.append((r.id, "no", "-", "-", "-", "-", "-"))
+            rows.append((r.id, "no", "-", "-", "-", "-", "-", "-"))
             continue
         rows.append(
-            (r.id, "yes", s.role, vv_text(dict(s.applied)), s.digest[:DIGEST_CHARS],
-             s.tombstones, s.keys)
+            (r.id, "yes", s.role, writes_text(s), vv_text(dict(s.applied)),
+             s.digest[:DIGEST_CHARS], s.tombstones, s.keys)
         )  # fmt: skip
     ids = cluster.ids()
     lag_rows = []
@@ -64,7 +72,17 @@ def status_text(view: ClusterView) -> str:
         f"cluster {cluster.cluster_id}, epoch {cluster.epoch}, "
         f"converged: {'yes' if view.converged else 'no'}",
         table(
-            ("REGION", "REACHABLE", "ROLE", "VERSION VECTOR", "DIGEST", "TOMBSTONES", "KEYS"), rows
+            (
+                "REGION",
+                "REACHABLE",
+                "ROLE",
+                "WRITES",
+                "VERSION VECTOR",
+                "DIGEST",
+                "TOMBSTONES",
+                "KEYS",
+            ),
+            rows,
         ),
         "",
         "lag (records/ms) of each region (row) behind each peer (column):",
@@ -98,6 +116,8 @@ def status_json(view: ClusterView) -> dict[str, Any]:
                 tombstones=s.tombstones,
                 keys=s.keys,
                 resp_address=s.resp_address,
+                writes="held" if s.writes_held else "open",
+                waiting_for=list(s.waiting_for),
                 lag={
                     p.region: {"state": p.state, "records": p.lag_records, "ms": p.lag_ms}
                     for p in s.peers

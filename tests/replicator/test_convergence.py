@@ -15,6 +15,8 @@ import redis
 
 from replicator.subscriber import DIRECT_STALE_SECONDS
 from tests.replicator.cluster import Cluster, Lost
+from topology.client import AdminClient
+from topology.render import writes_text
 
 REGIONS = ["eu", "us", "ap"]
 
@@ -118,6 +120,10 @@ def test_a_region_that_lost_records_of_its_own_writes_only_once_peers_sent_them_
         eu.set("after", b"new")
     assert eu.get("own:0") == (b"old" if lose == "tail" else None)  # reads are served
     assert cluster.crdt("eu")["own_records_missing"] == 1
+    admin, address = AdminClient(), f"127.0.0.1:{cluster.repl_ports['eu']}"
+    held = admin.region_status(address)  # what `geokv topology status` shows
+    assert held.writes_held and list(held.waiting_for) == ["ap", "us"]
+    assert writes_text(held) == "held (waiting for ap,us)"
     cluster.heal("eu", "us")
     cluster.heal("eu", "ap")
     deadline = time.monotonic() + 30
@@ -125,6 +131,7 @@ def test_a_region_that_lost_records_of_its_own_writes_only_once_peers_sent_them_
         assert time.monotonic() < deadline, cluster.crdt("eu")
         time.sleep(0.05)
     assert cluster.applied("eu")["eu"] == 200
+    assert writes_text(admin.region_status(address)) == "open"
     eu.set("after", b"new")
     eu.set("own:0", b"new")
     cluster.wait_converged()

@@ -24,7 +24,7 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1atopology/proto/admin.proto\x12\x0bgeokv.admin\"\x07\n\x05\x45mpty\"\'\n\x08Topology\x12\r\n\x05\x65poch\x18\x01 \x01(\x04\x12\x0c\n\x04json\x18\x02 \x01(\t\";\n\x08PutReply\x12\x10\n\x08\x61\x63\x63\x65pted\x18\x01 \x01(\x08\x12\r\n\x05\x65poch\x18\x02 \x01(\x04\x12\x0e\n\x06reason\x18\x03 \x01(\t\"P\n\nPeerStatus\x12\x0e\n\x06region\x18\x01 \x01(\t\x12\r\n\x05state\x18\x02 \x01(\t\x12\x13\n\x0blag_records\x18\x03 \x01(\x04\x12\x0e\n\x06lag_ms\x18\x04 \x01(\x04\"\xa8\x02\n\x0cRegionStatus\x12\x0e\n\x06region\x18\x01 \x01(\t\x12\x12\n\ncluster_id\x18\x02 \x01(\t\x12\r\n\x05\x65poch\x18\x03 \x01(\x04\x12\x0c\n\x04role\x18\x04 \x01(\t\x12\x37\n\x07\x61pplied\x18\x05 \x03(\x0b\x32&.geokv.admin.RegionStatus.AppliedEntry\x12\x0e\n\x06\x64igest\x18\x06 \x01(\t\x12&\n\x05peers\x18\x07 \x03(\x0b\x32\x17.geokv.admin.PeerStatus\x12\x12\n\ntombstones\x18\x08 \x01(\x04\x12\x0c\n\x04keys\x18\t \x01(\x04\x12\x14\n\x0cresp_address\x18\n \x01(\t\x1a.\n\x0c\x41ppliedEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x04:\x02\x38\x01\")\n\x0bHealthReply\x12\n\n\x02ok\x18\x01 \x01(\x08\x12\x0e\n\x06\x64\x65tail\x18\x02 \x01(\t\"s\n\nFlushReply\x12\x35\n\x07\x61pplied\x18\x01 \x03(\x0b\x32$.geokv.admin.FlushReply.AppliedEntry\x1a.\n\x0c\x41ppliedEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x04:\x02\x38\x01\x32\xa5\x02\n\x05\x41\x64min\x12\x38\n\x0bGetTopology\x12\x12.geokv.admin.Empty\x1a\x15.geokv.admin.Topology\x12;\n\x0bPutTopology\x12\x15.geokv.admin.Topology\x1a\x15.geokv.admin.PutReply\x12\x37\n\x06Status\x12\x12.geokv.admin.Empty\x1a\x19.geokv.admin.RegionStatus\x12\x36\n\x06Health\x12\x12.geokv.admin.Empty\x1a\x18.geokv.admin.HealthReply\x12\x34\n\x05\x46lush\x12\x12.geokv.admin.Empty\x1a\x17.geokv.admin.FlushReplyb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1atopology/proto/admin.proto\x12\x0bgeokv.admin\"\x07\n\x05\x45mpty\"\'\n\x08Topology\x12\r\n\x05\x65poch\x18\x01 \x01(\x04\x12\x0c\n\x04json\x18\x02 \x01(\t\";\n\x08PutReply\x12\x10\n\x08\x61\x63\x63\x65pted\x18\x01 \x01(\x08\x12\r\n\x05\x65poch\x18\x02 \x01(\x04\x12\x0e\n\x06reason\x18\x03 \x01(\t\"P\n\nPeerStatus\x12\x0e\n\x06region\x18\x01 \x01(\t\x12\r\n\x05state\x18\x02 \x01(\t\x12\x13\n\x0blag_records\x18\x03 \x01(\x04\x12\x0e\n\x06lag_ms\x18\x04 \x01(\x04\"\xd2\x02\n\x0cRegionStatus\x12\x0e\n\x06region\x18\x01 \x01(\t\x12\x12\n\ncluster_id\x18\x02 \x01(\t\x12\r\n\x05\x65poch\x18\x03 \x01(\x04\x12\x0c\n\x04role\x18\x04 \x01(\t\x12\x37\n\x07\x61pplied\x18\x05 \x03(\x0b\x32&.geokv.admin.RegionStatus.AppliedEntry\x12\x0e\n\x06\x64igest\x18\x06 \x01(\t\x12&\n\x05peers\x18\x07 \x03(\x0b\x32\x17.geokv.admin.PeerStatus\x12\x12\n\ntombstones\x18\x08 \x01(\x04\x12\x0c\n\x04keys\x18\t \x01(\x04\x12\x14\n\x0cresp_address\x18\n \x01(\t\x12\x13\n\x0bwrites_held\x18\x0b \x01(\x08\x12\x13\n\x0bwaiting_for\x18\x0c \x03(\t\x1a.\n\x0c\x41ppliedEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x04:\x02\x38\x01\")\n\x0bHealthReply\x12\n\n\x02ok\x18\x01 \x01(\x08\x12\x0e\n\x06\x64\x65tail\x18\x02 \x01(\t\"s\n\nFlushReply\x12\x35\n\x07\x61pplied\x18\x01 \x03(\x0b\x32$.geokv.admin.FlushReply.AppliedEntry\x1a.\n\x0c\x41ppliedEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x04:\x02\x38\x01\x32\xa5\x02\n\x05\x41\x64min\x12\x38\n\x0bGetTopology\x12\x12.geokv.admin.Empty\x1a\x15.geokv.admin.Topology\x12;\n\x0bPutTopology\x12\x15.geokv.admin.Topology\x1a\x15.geokv.admin.PutReply\x12\x37\n\x06Status\x12\x12.geokv.admin.Empty\x1a\x19.geokv.admin.RegionStatus\x12\x36\n\x06Health\x12\x12.geokv.admin.Empty\x1a\x18.geokv.admin.HealthReply\x12\x34\n\x05\x46lush\x12\x12.geokv.admin.Empty\x1a\x17.geokv.admin.FlushReplyb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -44,15 +44,15 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_PEERSTATUS']._serialized_start=154
   _globals['_PEERSTATUS']._serialized_end=234
   _globals['_REGIONSTATUS']._serialized_start=237
-  _globals['_REGIONSTATUS']._serialized_end=533
-  _globals['_REGIONSTATUS_APPLIEDENTRY']._serialized_start=487
-  _globals['_REGIONSTATUS_APPLIEDENTRY']._serialized_end=533
-  _globals['_HEALTHREPLY']._serialized_start=535
-  _globals['_HEALTHREPLY']._serialized_end=576
-  _globals['_FLUSHREPLY']._serialized_start=578
-  _globals['_FLUSHREPLY']._serialized_end=693
-  _globals['_FLUSHREPLY_APPLIEDENTRY']._serialized_start=487
-  _globals['_FLUSHREPLY_APPLIEDENTRY']._serialized_end=533
-  _globals['_ADMIN']._serialized_start=696
-  _globals['_ADMIN']._serialized_end=989
+  _globals['_REGIONSTATUS']._serialized_end=575
+  _globals['_REGIONSTATUS_APPLIEDENTRY']._serialized_start=529
+  _globals['_REGIONSTATUS_APPLIEDENTRY']._serialized_end=575
+  _globals['_HEALTHREPLY']._serialized_start=577
+  _globals['_HEALTHREPLY']._serialized_end=618
+  _globals['_FLUSHREPLY']._serialized_start=620
+  _globals['_FLUSHREPLY']._serialized_end=735
+  _globals['_FLUSHREPLY_APPLIEDENTRY']._serialized_start=529
+  _globals['_FLUSHREPLY_APPLIEDENTRY']._serialized_end=575
+  _globals['_ADMIN']._serialized_start=738
+  _globals['_ADMIN']._serialized_end=1031
 # @@protoc_insertion_point(module_scope)

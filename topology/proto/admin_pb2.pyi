@@ -41,7 +41,7 @@ class PeerStatus(_message.Message):
     def __init__(self, region: _Optional[str] = ..., state: _Optional[str] = ..., lag_records: _Optional[int] = ..., lag_ms: _Optional[int] = ...) -> None: ...
 
 class RegionStatus(_message.Message):
-    __slots__ = ("region", "cluster_id", "epoch", "role", "applied", "digest", "peers", "tombstones", "keys", "resp_address")
+    __slots__ = ("region", "cluster_id", "epoch", "role", "applied", "digest", "peers", "tombstones", "keys", "resp_address", "writes_held", "waiting_for")
     class AppliedEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -59,6 +59,8 @@ class RegionStatus(_message.Message):
     TOMBSTONES_FIELD_NUMBER: _ClassVar[int]
     KEYS_FIELD_NUMBER: _ClassVar[int]
     RESP_ADDRESS_FIELD_NUMBER: _ClassVar[int]
+    WRITES_HELD_FIELD_NUMBER: _ClassVar[int]
+    WAITING_FOR_FIELD_NUMBER: _ClassVar[int]
     region: str
     cluster_id: str
     epoch: int
@@ -69,7 +71,9 @@ class RegionStatus(_message.Message):
     tombstones: int
     keys: int
     resp_address: str
-    def __init__(self, region: _Optional[str] = ..., cluster_id: _Optional[str] = ..., epoch: _Optional[int] = ..., role: _Optional[str] = ..., applied: _Optional[_Mapping[str, int]] = ..., digest: _Optional[str] = ..., peers: _Optional[_Iterable[_Union[PeerStatus, _Mapping]]] = ..., tombstones: _Optional[int] = ..., keys: _Optional[int] = ..., resp_address: _Optional[str] = ...) -> None: ...
+    writes_held: bool
+    waiting_for: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, region: _Optional[str] = ..., cluster_id: _Optional[str] = ..., epoch: _Optional[int] = ..., role: _Optional[str] = ..., applied: _Optional[_Mapping[str, int]] = ..., digest: _Optional[str] = ..., peers: _Optional[_Iterable[_Union[PeerStatus, _Mapping]]] = ..., tombstones: _Optional[int] = ..., keys: _Optional[int] = ..., resp_address: _Optional[str] = ..., writes_held: _Optional[bool] = ..., waiting_for: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class HealthReply(_message.Message):
     __slots__ = ("ok", "detail")

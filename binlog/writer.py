@@ -53,6 +53,8 @@ from binlog.worker import Worker
 # per write (binlog thread CPU per SET 7-8 -> 5 µs, SET throughput +10% with 50
 # clients); with few clients the turns are idle ones and cost microseconds.
 _GATHER_TURNS = 3
+# A loop write beside an fsync that takes this long waited for it (ext4: ~60 us).
+_SLOW_WRITE_SECONDS = 0.005
 log = logging.getLogger("binlog")
 
 Policy = Literal["always", "everysec", "no"]
@@ -109,6 +111,9 @@ class Binlog:
         # An fsync alone runs in the thread: writes on the loop may go on meanwhile
         # (`_busy` is a job that writes, rotates or repairs the file: nothing else may).
         self._fsyncing = False
+        # Set when a write beside an fsync was slow: some file systems (btrfs) make
+        # a write wait for an fsync of its file, which would stop the loop.
+        self._wait_for_fsyncs = False
         self._error: OSError | None = None
         self._waiters: list[tuple[int, int, asyncio.Future[None]]] = []
         self._ids = itertools.count()
@@ -240,7 +245,7 @@ class Binlog:
                 self._start_job(self._take_pending(), True, None)
             self._sync_wanted = False
             return
-        if self._pending:
+        if self._pending and not (self._fsyncing and self._wait_for_fsyncs):
             end = self._end
             if end - self._manifest.segments[-1].base >= self.options.segment_bytes:
                 # Rotation: in the thread, after the fsync running (it kicks again).
@@ -270,11 +275,20 @@ class Binlog:
         record's replication lag at low load) is saved. Never while a job that
         writes, rotates or repairs the file runs (the caller checks)."""
         done = _Done()
+        began = time.perf_counter()
         try:
             self._file.write(data)
             done.written = True
         except OSError as exc:
             done.error = exc
+        took = time.perf_counter() - began
+        if self._fsyncing and took > _SLOW_WRITE_SECONDS and not self._wait_for_fsyncs:
+            self._wait_for_fsyncs = True
+            log.warning(
+                "binlog: a write waited %.0f ms beside an fsync of its file (this file "
+                "system serializes them): writes wait for fsyncs from now on",
+                took * 1000,
+            )
         self._finish(data, end, done)
 
     def _fsync_done(self, end: int, done: _Done | BaseException) -> None:

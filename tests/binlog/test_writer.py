@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import random
 import threading
+import time
 from typing import Any
 
 import pytest
@@ -124,6 +125,43 @@ def test_a_write_without_fsync_is_made_on_the_loop_also_while_the_thread_fsyncs(
         await log.close()
 
     asyncio.run(go())
+
+
+class SerializingFS(NotingFS):
+    """A file system whose writes wait for an fsync of the file (btrfs)."""
+
+    def do_write(self, inode: Any, data: bytes) -> None:
+        self.writes_during_fsync += self.syncing
+        while self.syncing:
+            time.sleep(0.001)
+        MemoryFS.do_write(self, inode, data)
+
+
+def test_writes_wait_for_fsyncs_once_one_waited_beside_an_fsync() -> None:
+    fs = SerializingFS()
+    fs.fsync_seconds = 0.05
+
+    async def go() -> None:
+        log = Binlog.open(fs, Options(fsync="everysec"))
+        synced = log.durable(log.append(rec(1)))
+        await asyncio.sleep(0.01)
+        log.append(rec(2))  # written beside the fsync: the loop waits ~40 ms, once
+        await asyncio.sleep(0)
+        await synced
+        assert fs.writes_during_fsync == 1
+        synced = log.durable(log.view.written)
+        await asyncio.sleep(0.01)
+        third = log.append(rec(3))
+        await asyncio.sleep(0.01)
+        assert log.view.written < third  # held in memory while the fsync runs ...
+        await synced
+        await asyncio.sleep(0)
+        assert log.view.written == third  # ... and written once it is done
+        assert fs.writes_during_fsync == 1
+        await log.close()
+
+    asyncio.run(go())
+    assert [r.seq for r in records_of(fs.crash())] == [1, 2, 3]
 
 
 def test_under_always_the_binlog_thread_writes() -> None:

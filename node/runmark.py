@@ -9,6 +9,10 @@ log may lack records peers hold when it is empty (a first start, or a lost
 disk) or when the last run did not stop cleanly and the machine has booted
 since. Writing then would reuse those records' seqs with other contents, and
 every peer would drop the new records as duplicates: regions silently apart.
+When such a region writes anyway (its peers unheard for `own-records-timeout`),
+the resumption is noted (`RESUMED`: the first seq it then wrote and a stamp
+below every stamp it wrote from there, above every one it wrote before), so a
+peer that turns up holding the old records of those seqs can be told apart.
 Must not know the record format, the keyspace or the replicator.
 """
 
@@ -17,6 +21,7 @@ from __future__ import annotations
 from binlog.fs import FileSystem
 
 MARKER = "RUNNING"
+RESUMED = "RESUMED"
 _BOOT_ID = "/proc/sys/kernel/random/boot_id"
 
 
@@ -54,6 +59,31 @@ def mark_running(fs: FileSystem, boot: str) -> None:
         f.close()
     fs.rename(tmp, MARKER)
     fs.fsync_dir()
+
+
+def note_resumed(fs: FileSystem, seq: int, stamp: int) -> None:
+    """Durable before the first record written after a resumption."""
+    f = fs.open_append(RESUMED)
+    try:
+        f.write(b"%d %d\n" % (seq, stamp))
+        f.fsync()
+    finally:
+        f.close()
+    fs.fsync_dir()
+
+
+def resumptions(fs: FileSystem) -> list[tuple[int, int]]:
+    """Every (first seq, stamp) noted, oldest first; a torn last line is skipped."""
+    try:
+        text = fs.read(RESUMED).decode("ascii", "replace")
+    except FileNotFoundError:
+        return []
+    noted = []
+    for line in text.splitlines():
+        parts = line.split()
+        if len(parts) == 2 and all(p.isdigit() for p in parts):
+            noted.append((int(parts[0]), int(parts[1])))
+    return noted
 
 
 def mark_stopped(fs: FileSystem) -> None:

@@ -8,8 +8,12 @@ refused (LOADING) until every peer has said so and those records are applied
 old record would drop the new one as a duplicate). Peers away for good must
 not keep a surviving region from writing: after `own-records-timeout` seconds
 (CONFIG SET takes effect at once; 0: no wait) it writes anyway, saying in the
-log which peers it did not hear from. Must not know gRPC: subscribers report
-what peers said.
+log which peers it did not hear from, and notes the resumption (node/runmark.py).
+A peer heard later that holds this region's records of seqs written again
+since a resumption, with stamps from before it, is a conflict: the two will
+never agree on those seqs. It is reported loudly (log, INFO crdt
+`own_records_conflicts`), not repaired. Must not know gRPC: subscribers
+report what peers said.
 """
 
 from __future__ import annotations
@@ -19,17 +23,23 @@ import logging
 import time
 from collections.abc import Iterable
 
+from binlog.fs import FileSystem
 from node.core import Node
+from node.runmark import note_resumed, resumptions
 
 log = logging.getLogger("geokv.replicator")
 
 
 class OwnRecords:
-    def __init__(self, node: Node, peers: Iterable[str]) -> None:
+    def __init__(self, node: Node, peers: Iterable[str], fs: FileSystem | None = None) -> None:
         self.node = node
+        self.fs = fs
         self.waiting = set(peers)
         # The highest seq of this region's records a peer said it holds.
         self.held = 0
+        self.resumed = resumptions(fs) if fs is not None else []
+        # Per peer, the highest seq it holds of this region's records written again.
+        self.conflicts: dict[str, int] = {}
         self._started = time.monotonic()
         self._timer: asyncio.TimerHandle | None = None
 
@@ -39,11 +49,31 @@ class OwnRecords:
         self._arm()
         self.check()
 
-    def heard(self, peer: str, held: int) -> None:
-        """`peer` welcomed this region's subscription, holding its records up to `held`."""
+    def heard(self, peer: str, held: int, holds: int = 0, stamp: int = 0) -> None:
+        """`peer` welcomed this region's subscription, holding its records up to `held`
+        (its own up to seq `holds`, the newest stamped up to `stamp`)."""
         self.waiting.discard(peer)
         self.held = max(self.held, held)
+        self._check_conflict(peer, holds, stamp)
         self.check()
+
+    def _check_conflict(self, peer: str, holds: int, stamp: int) -> None:
+        # Stamps of one region only grow: a record at a seq past a resumption that
+        # is stamped before it was written before it, and lost here.
+        for first, resumed_at in self.resumed:
+            if holds >= first and stamp < resumed_at:
+                if peer not in self.conflicts:
+                    log.error(
+                        "own records: %s holds this region's records up to seq %d written "
+                        "before it resumed writing at seq %d: those seqs now carry other "
+                        "contents here, and the two regions will not converge on them",
+                        peer,
+                        holds,
+                        first,
+                    )
+                self.conflicts[peer] = holds
+                return
+        self.conflicts.pop(peer, None)
 
     def check(self) -> None:
         """Open writes once every peer was heard and its records of ours are applied."""
@@ -58,9 +88,11 @@ class OwnRecords:
 
     def status(self) -> list[tuple[str, object]]:
         """INFO crdt's fields about the wait."""
+        conflicts = " ".join(f"{peer}:{seq}" for peer, seq in sorted(self.conflicts.items()))
         return [
             ("own_records_missing", int(self.node.own_records_missing)),
             ("own_records_waiting_for", " ".join(self.waiting_for())),
+            ("own_records_conflicts", conflicts),
         ]
 
     def _open(self) -> None:
@@ -82,6 +114,10 @@ class OwnRecords:
             self.held,
             node.seq,
         )
+        resumed = (node.seq + 1, node.hlc.now())
+        if self.fs is not None:
+            note_resumed(self.fs, *resumed)
+        self.resumed.append(resumed)
         self._open()
 
     def _arm(self) -> None:

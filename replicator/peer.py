@@ -105,10 +105,13 @@ class PeerServicer(pb_grpc.ReplicationServicer):  # type: ignore[misc]
         acks = asyncio.get_running_loop().create_task(self._read_acks(requests, link))
         try:
             sync = "partial" if snapshot is None else "full"
+            ks = self.replicator.node.keyspace
             welcome = pb.Welcome(
                 region_id=self.replicator.region,
                 sync=sync,
                 yours=link.own_lacks_to,
+                yours_applied=ks.applied.get(link.region, 0),
+                yours_stamp=max(ks.vv.get(link.region, 0), 0),
             )
             yield pb.FromPeer(welcome=welcome)
             if snapshot is not None:

@@ -123,7 +123,8 @@ class Replicator:
                     raise OSError(f"could not listen for peers on {address}: {exc}") from exc
         await self._grpc.start()
         log.info("replication: region %s listening for peers on port %d", self.region, port)
-        self._own = OwnRecords(node, (region for region, _ in self.config["peers"]))
+        peers = (region for region, _ in self.config["peers"])
+        self._own = OwnRecords(node, peers, server.persistence.fs)
         self._own.start()
         for region, address in self.config["peers"]:
             subscriber = Subscriber(self, region, address)

@@ -264,7 +264,9 @@ class Subscriber:
             stats.full_syncs += 1
         else:
             stats.partial_syncs += 1
-        self.replicator.own.heard(self.region, welcome.yours)
+        self.replicator.own.heard(
+            self.region, welcome.yours, welcome.yours_applied, welcome.yours_stamp
+        )
 
     async def _ack(self, call: grpc.aio.StreamStreamCall, direct: frozenset[str]) -> None:
         """Acks of what was applied, with the origins this region gets directly.

@@ -24,7 +24,7 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\"replicator/proto/replication.proto\x12\x11geokv.replication\"v\n\rVersionVector\x12\x38\n\x04seqs\x18\x01 \x03(\x0b\x32*.geokv.replication.VersionVector.SeqsEntry\x1a+\n\tSeqsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x04:\x02\x38\x01\"q\n\x05Hello\x12\x12\n\ncluster_id\x18\x01 \x01(\t\x12\x11\n\tregion_id\x18\x02 \x01(\t\x12\x31\n\x07\x61pplied\x18\x03 \x01(\x0b\x32 .geokv.replication.VersionVector\x12\x0e\n\x06\x64irect\x18\x04 \x03(\t\"H\n\x03\x41\x63k\x12\x31\n\x07\x61pplied\x18\x01 \x01(\x0b\x32 .geokv.replication.VersionVector\x12\x0e\n\x06\x64irect\x18\x02 \x03(\t\"j\n\x0e\x46romSubscriber\x12)\n\x05hello\x18\x01 \x01(\x0b\x32\x18.geokv.replication.HelloH\x00\x12%\n\x03\x61\x63k\x18\x02 \x01(\x0b\x32\x16.geokv.replication.AckH\x00\x42\x06\n\x04kind\"9\n\x07Welcome\x12\x11\n\tregion_id\x18\x01 \x01(\t\x12\x0c\n\x04sync\x18\x02 \x01(\t\x12\r\n\x05yours\x18\x03 \x01(\x04\"^\n\rSnapshotChunk\x12\x0c\n\x04\x64\x61ta\x18\x01 \x01(\x0c\x12\x0c\n\x04last\x18\x02 \x01(\x08\x12\x31\n\x07\x61pplied\x18\x03 \x01(\x0b\x32 .geokv.replication.VersionVector\"P\n\x05\x42\x61tch\x12\x31\n\x07peer_vv\x18\x02 \x01(\x0b\x32 .geokv.replication.VersionVector\x12\x0e\n\x06\x66rames\x18\x03 \x01(\x0cJ\x04\x08\x01\x10\x02\"\xa2\x01\n\x08\x46romPeer\x12-\n\x07welcome\x18\x01 \x01(\x0b\x32\x1a.geokv.replication.WelcomeH\x00\x12)\n\x05\x62\x61tch\x18\x02 \x01(\x0b\x32\x18.geokv.replication.BatchH\x00\x12\x34\n\x08snapshot\x18\x03 \x01(\x0b\x32 .geokv.replication.SnapshotChunkH\x00\x42\x06\n\x04kind2^\n\x0bReplication\x12O\n\tSubscribe\x12!.geokv.replication.FromSubscriber\x1a\x1b.geokv.replication.FromPeer(\x01\x30\x01\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\"replicator/proto/replication.proto\x12\x11geokv.replication\"v\n\rVersionVector\x12\x38\n\x04seqs\x18\x01 \x03(\x0b\x32*.geokv.replication.VersionVector.SeqsEntry\x1a+\n\tSeqsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x04:\x02\x38\x01\"q\n\x05Hello\x12\x12\n\ncluster_id\x18\x01 \x01(\t\x12\x11\n\tregion_id\x18\x02 \x01(\t\x12\x31\n\x07\x61pplied\x18\x03 \x01(\x0b\x32 .geokv.replication.VersionVector\x12\x0e\n\x06\x64irect\x18\x04 \x03(\t\"H\n\x03\x41\x63k\x12\x31\n\x07\x61pplied\x18\x01 \x01(\x0b\x32 .geokv.replication.VersionVector\x12\x0e\n\x06\x64irect\x18\x02 \x03(\t\"j\n\x0e\x46romSubscriber\x12)\n\x05hello\x18\x01 \x01(\x0b\x32\x18.geokv.replication.HelloH\x00\x12%\n\x03\x61\x63k\x18\x02 \x01(\x0b\x32\x16.geokv.replication.AckH\x00\x42\x06\n\x04kind\"e\n\x07Welcome\x12\x11\n\tregion_id\x18\x01 \x01(\t\x12\x0c\n\x04sync\x18\x02 \x01(\t\x12\r\n\x05yours\x18\x03 \x01(\x04\x12\x15\n\ryours_applied\x18\x04 \x01(\x04\x12\x13\n\x0byours_stamp\x18\x05 \x01(\x04\"^\n\rSnapshotChunk\x12\x0c\n\x04\x64\x61ta\x18\x01 \x01(\x0c\x12\x0c\n\x04last\x18\x02 \x01(\x08\x12\x31\n\x07\x61pplied\x18\x03 \x01(\x0b\x32 .geokv.replication.VersionVector\"P\n\x05\x42\x61tch\x12\x31\n\x07peer_vv\x18\x02 \x01(\x0b\x32 .geokv.replication.VersionVector\x12\x0e\n\x06\x66rames\x18\x03 \x01(\x0cJ\x04\x08\x01\x10\x02\"\xa2\x01\n\x08\x46romPeer\x12-\n\x07welcome\x18\x01 \x01(\x0b\x32\x1a.geokv.replication.WelcomeH\x00\x12)\n\x05\x62\x61tch\x18\x02 \x01(\x0b\x32\x18.geokv.replication.BatchH\x00\x12\x34\n\x08snapshot\x18\x03 \x01(\x0b\x32 .geokv.replication.SnapshotChunkH\x00\x42\x06\n\x04kind2^\n\x0bReplication\x12O\n\tSubscribe\x12!.geokv.replication.FromSubscriber\x1a\x1b.geokv.replication.FromPeer(\x01\x30\x01\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -44,13 +44,13 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_FROMSUBSCRIBER']._serialized_start=366
   _globals['_FROMSUBSCRIBER']._serialized_end=472
   _globals['_WELCOME']._serialized_start=474
-  _globals['_WELCOME']._serialized_end=531
-  _globals['_SNAPSHOTCHUNK']._serialized_start=533
-  _globals['_SNAPSHOTCHUNK']._serialized_end=627
-  _globals['_BATCH']._serialized_start=629
-  _globals['_BATCH']._serialized_end=709
-  _globals['_FROMPEER']._serialized_start=712
-  _globals['_FROMPEER']._serialized_end=874
-  _globals['_REPLICATION']._serialized_start=876
-  _globals['_REPLICATION']._serialized_end=970
+  _globals['_WELCOME']._serialized_end=575
+  _globals['_SNAPSHOTCHUNK']._serialized_start=577
+  _globals['_SNAPSHOTCHUNK']._serialized_end=671
+  _globals['_BATCH']._serialized_start=673
+  _globals['_BATCH']._serialized_end=753
+  _globals['_FROMPEER']._serialized_start=756
+  _globals['_FROMPEER']._serialized_end=918
+  _globals['_REPLICATION']._serialized_start=920
+  _globals['_REPLICATION']._serialized_end=1014
 # @@protoc_insertion_point(module_scope)

@@ -48,14 +48,18 @@ class FromSubscriber(_message.Message):
     def __init__(self, hello: _Optional[_Union[Hello, _Mapping]] = ..., ack: _Optional[_Union[Ack, _Mapping]] = ...) -> None: ...
 
 class Welcome(_message.Message):
-    __slots__ = ("region_id", "sync", "yours")
+    __slots__ = ("region_id", "sync", "yours", "yours_applied", "yours_stamp")
     REGION_ID_FIELD_NUMBER: _ClassVar[int]
     SYNC_FIELD_NUMBER: _ClassVar[int]
     YOURS_FIELD_NUMBER: _ClassVar[int]
+    YOURS_APPLIED_FIELD_NUMBER: _ClassVar[int]
+    YOURS_STAMP_FIELD_NUMBER: _ClassVar[int]
     region_id: str
     sync: str
     yours: int
-    def __init__(self, region_id: _Optional[str] = ..., sync: _Optional[str] = ..., yours: _Optional[int] = ...) -> None: ...
+    yours_applied: int
+    yours_stamp: int
+    def __init__(self, region_id: _Optional[str] = ..., sync: _Optional[str] = ..., yours: _Optional[int] = ..., yours_applied: _Optional[int] = ..., yours_stamp: _Optional[int] = ...) -> None: ...
 
 class SnapshotChunk(_message.Message):
     __slots__ = ("data", "last", "applied")

@@ -140,6 +140,35 @@ def test_a_region_that_lost_records_of_its_own_writes_only_once_peers_sent_them_
         assert c.mget("after", "own:0", "own:199") == [b"new", b"new", b"old"], region
 
 
+def test_a_region_that_resumed_without_its_peers_reports_those_holding_its_lost_records(
+    cluster: Cluster,
+) -> None:
+    """eu loses its disk and, its peers unreachable, writes again at once (timeout
+    0): its seqs 1.. now carry other contents than us's and ap's. Healed, it says
+    so (the regions cannot converge on them) instead of drifting apart silently."""
+    client = cluster.clients["eu"]
+    for i in range(100):
+        client.set(f"old:{i}", b"old")
+    cluster.wait_converged()
+    cluster.cut("eu", "us")
+    cluster.cut("eu", "ap")
+    cluster.restart("eu", lose="disk")
+    eu = cluster.clients["eu"]
+    eu.config_set("own-records-timeout", 0)
+    deadline = time.monotonic() + 10
+    while cluster.crdt("eu")["own_records_missing"]:
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    eu.set("new", b"new")  # seq 1 again
+    assert cluster.crdt("eu")["own_records_conflicts"] == ""
+    cluster.heal("eu", "us")
+    cluster.heal("eu", "ap")
+    deadline = time.monotonic() + 30
+    while cluster.crdt("eu")["own_records_conflicts"] != "ap:100 us:100":
+        assert time.monotonic() < deadline, cluster.crdt("eu")
+        time.sleep(0.05)
+
+
 def test_a_partitioned_region_catches_up_after_healing(cluster: Cluster) -> None:
     cluster.cut("ap", "eu")
     cluster.cut("ap", "us")

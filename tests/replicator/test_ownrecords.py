@@ -8,10 +8,12 @@ import asyncio
 from collections.abc import Callable, Coroutine
 from typing import Any
 
+from binlog import MemoryFS
 from node.clock import ManualClock
 from node.config import Config
 from node.core import Node
 from node.effects import Record, SetStr
+from node.runmark import resumptions
 from replicator.ownrecords import OwnRecords
 
 
@@ -47,7 +49,11 @@ def test_writes_open_once_every_peer_was_heard_and_its_records_applied() -> None
         node.apply_remote(own_record(2))
         own.check()
         assert not node.own_records_missing
-        assert own.status() == [("own_records_missing", 0), ("own_records_waiting_for", "")]
+        assert own.status() == [
+            ("own_records_missing", 0),
+            ("own_records_waiting_for", ""),
+            ("own_records_conflicts", ""),
+        ]
 
     run(scenario)
 
@@ -79,5 +85,31 @@ def test_a_held_node_without_peers_waits_for_nothing() -> None:
     async def scenario() -> None:
         node, _ = started([])
         assert not node.own_records_missing
+
+    run(scenario)
+
+
+def test_a_peer_holding_records_of_seqs_written_again_after_a_resumption_is_a_conflict() -> None:
+    fs = MemoryFS()
+
+    async def scenario() -> None:
+        config = Config()
+        config.set_many([("region-id", "eu"), ("own-records-timeout", "0")], at_start=True)
+        node = Node(config, clock=ManualClock())
+        node.own_records_missing = True  # a lost disk: seq 0 here, peers not heard
+        own = OwnRecords(node, ["us", "ap", "sa"], fs)
+        own.start()
+        await asyncio.sleep(0.01)
+        assert not node.own_records_missing  # resumed at seq 1, noted durably
+        ((first, resumed_at),) = resumptions(fs)
+        assert first == 1
+        own.heard("us", 200, holds=200, stamp=resumed_at - 5)  # the lost records
+        own.heard("ap", 3, holds=3, stamp=resumed_at + 2)  # records written since
+        own.heard("sa", 0)  # none of ours
+        assert own.status()[2] == ("own_records_conflicts", "us:200")
+        # A power cut and a restart read the resumption back (it was fsynced).
+        again = OwnRecords(node, ["us"], fs.crash())
+        again.heard("us", 200, holds=200, stamp=resumed_at - 5)
+        assert again.conflicts == {"us": 200}
 
     run(scenario)

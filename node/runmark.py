@@ -79,7 +79,7 @@ def resumptions(fs: FileSystem) -> list[tuple[int, int]]:
     except FileNotFoundError:
         return []
     noted = []
-    for line in text.splitlines():
+    for line in text.split("\n")[:-1]:  # not the piece after the last newline
         parts = line.split()
         if len(parts) == 2 and all(p.isdigit() for p in parts):
             noted.append((int(parts[0]), int(parts[1])))

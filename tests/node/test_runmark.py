@@ -19,7 +19,15 @@ from node.effects import MemorySink
 from node.errors import EXECABORT, LOADING
 from node.persistence import Persistence
 from node.reply import OK, QUEUED, Error
-from node.runmark import MARKER, mark_running, mark_stopped, own_records_doubt
+from node.runmark import (
+    MARKER,
+    RESUMED,
+    mark_running,
+    mark_stopped,
+    note_resumed,
+    own_records_doubt,
+    resumptions,
+)
 
 BOOT, REBOOT = "boot-1", "boot-2"
 
@@ -145,3 +153,15 @@ def test_a_held_node_refuses_a_publish_its_peers_would_get(
     node.own_records_missing = False
     assert dispatch(node, client, [b"PUBLISH", b"ch", b"m"]) == 0
     assert len(sink.records) == before + 1
+
+
+def test_resumptions_are_read_back_in_order_and_a_torn_line_is_skipped() -> None:
+    fs = MemoryFS()
+    assert resumptions(fs) == []
+    note_resumed(fs, 1, 7_000)
+    note_resumed(fs, 40, 9_000)
+    f = fs.open_append(RESUMED)
+    f.write(b"77 12")  # a power cut in the middle of the third note ("77 1234\n")
+    f.fsync()
+    disk = fs.crash()
+    assert resumptions(disk) == [(1, 7_000), (40, 9_000)]

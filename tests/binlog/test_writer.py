@@ -251,6 +251,16 @@ def _fault(fs: MemoryFS, kind: str, on: bool) -> None:
         fs.capacity = fs.used() + 100 if on else None  # the next batch fits only in part
 
 
+async def append_once_recovered(log: Binlog, record: LogRecord) -> int:
+    """Append `record` as soon as the writer accepts appends again (2 s at most)."""
+    for _ in range(200):
+        try:
+            return log.append(record)
+        except WriteFailed:
+            await asyncio.sleep(0.01)
+    pytest.fail("the writer never recovered")
+
+
 @pytest.mark.parametrize("policy", ["always", "everysec"])
 @pytest.mark.parametrize("kind", ["write", "fsync", "full"])
 def test_failing_disk_rejects_appends_then_recovers(kind: str, policy: Policy) -> None:
@@ -272,14 +282,7 @@ def test_failing_disk_rejects_appends_then_recovers(kind: str, policy: Policy) -
         with pytest.raises(WriteFailed):
             log.append(rec(5))
         _fault(fs, kind, False)
-        for _ in range(200):
-            try:
-                end = log.append(rec(5))
-                break
-            except WriteFailed:
-                await asyncio.sleep(0.01)
-        else:
-            pytest.fail("the writer never recovered")
+        end = await append_once_recovered(log, rec(5))
         await log.durable(end)
         assert log.stats()["binlog_last_error"] == ""
         await log.close()
@@ -313,14 +316,7 @@ def test_a_failure_after_writes_made_during_an_fsync_loses_none_of_them(kind: st
             await asyncio.sleep(0.01)
             assert log.error is not None
         fs.fail_fsyncs = fs.fail_writes = False
-        for _ in range(200):
-            try:
-                end = log.append(rec(4 if kind == "write" else 3))
-                break
-            except WriteFailed:
-                await asyncio.sleep(0.01)
-        else:
-            pytest.fail("the writer never recovered")
+        end = await append_once_recovered(log, rec(4 if kind == "write" else 3))
         await log.durable(end)
         await log.close()
 

@@ -101,18 +101,26 @@ def test_a_region_gets_none_of_its_own_records_back(cluster: Cluster) -> None:
     assert int(cluster.crdt("us")["peer_eu"]["received"]) == 300
 
 
-@pytest.mark.parametrize("lose", ["tail", "disk"])
-def test_a_region_that_lost_records_of_its_own_writes_only_once_peers_sent_them_back(
-    cluster: Cluster, lose: Lost
-) -> None:
+def _cut_off_losing_own_records(
+    cluster: Cluster, prefix: str, count: int, lose: Lost
+) -> redis.Redis:
+    """eu writes `count` keys, they reach every region, then eu is cut off from both
+    peers and restarted having lost records of its own; its client."""
     client = cluster.clients["eu"]
-    for i in range(200):
-        client.set(f"own:{i}", b"old")
+    for i in range(count):
+        client.set(f"{prefix}:{i}", b"old")
     cluster.wait_converged()
     cluster.cut("eu", "us")
     cluster.cut("eu", "ap")
     cluster.restart("eu", lose=lose)
-    eu = cluster.clients["eu"]
+    return cluster.clients["eu"]
+
+
+@pytest.mark.parametrize("lose", ["tail", "disk"])
+def test_a_region_that_lost_records_of_its_own_writes_only_once_peers_sent_them_back(
+    cluster: Cluster, lose: Lost
+) -> None:
+    eu = _cut_off_losing_own_records(cluster, "own", 200, lose)
     lost = 200 - cluster.applied("eu").get("eu", 0)
     assert lost > 50
     # Its next record would take a seq its peers hold, with other contents.
@@ -146,14 +154,7 @@ def test_a_region_that_resumed_without_its_peers_reports_those_holding_its_lost_
     """eu loses its disk and, its peers unreachable, writes again at once (timeout
     0): its seqs 1.. now carry other contents than us's and ap's. Healed, it says
     so (the regions cannot converge on them) instead of drifting apart silently."""
-    client = cluster.clients["eu"]
-    for i in range(100):
-        client.set(f"old:{i}", b"old")
-    cluster.wait_converged()
-    cluster.cut("eu", "us")
-    cluster.cut("eu", "ap")
-    cluster.restart("eu", lose="disk")
-    eu = cluster.clients["eu"]
+    eu = _cut_off_losing_own_records(cluster, "old", 100, "disk")
     eu.config_set("own-records-timeout", 0)
     deadline = time.monotonic() + 10
     while cluster.crdt("eu")["own_records_missing"]:

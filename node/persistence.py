@@ -215,10 +215,13 @@ class Persistence:
 
     def hold_until(self) -> int:
         """The log position replies to writes made so far must wait for: under
-        `always`, the fsync of every record appended; 0 when they may go at once."""
-        if self.node.config["appendfsync"] != "always":
-            return 0
+        `always`, the fsync of every record appended; otherwise their write (the
+        binlog writes once per loop turn): a process killed after a reply then
+        loses nothing it acknowledged, the OS has the pages (Redis also writes
+        its AOF before replying); 0 when they may go at once."""
         position = self.position
+        if self.node.config["appendfsync"] != "always":
+            return 0 if position <= self.log.view.written else position
         if position <= self.log.view.synced:
             return 0
         if self._opened_policy != "always" and position != self._forced:
@@ -229,8 +232,10 @@ class Persistence:
         return position
 
     @property
-    def synced(self) -> int:
-        return self.log.view.synced
+    def acknowledged(self) -> int:
+        """How far replies may go: fsynced under `always`, written otherwise."""
+        view = self.log.view
+        return view.synced if self.node.config["appendfsync"] == "always" else view.written
 
     @property
     def failed(self) -> bool:
@@ -238,7 +243,7 @@ class Persistence:
         return self.log.error is not None
 
     def on_durable(self, callback: Callable[[], None]) -> None:
-        """Call `callback` whenever `synced` advances or the disk fails."""
+        """Call `callback` whenever `acknowledged` advances or the disk fails."""
         self.log.on_publish = callback
 
     # -- periodic work ------------------------------------------------------------------

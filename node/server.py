@@ -141,12 +141,12 @@ class RespProtocol(asyncio.Protocol):
         if wait:
             self.server.await_durable(wait, self)
         else:
-            self.release(self.server.synced())
+            self.release(self.server.acknowledged())
 
-    def release(self, synced: int) -> None:
-        """Send held replies in order, up to the first that waits beyond `synced`."""
+    def release(self, done: int) -> None:
+        """Send held replies in order, up to the first that waits beyond `done`."""
         held, transport = self._held, self.transport
-        while held and held[0][0] <= synced:
+        while held and held[0][0] <= done:
             _, out, close = held.popleft()
             if transport is None or transport.is_closing():
                 held.clear()
@@ -239,7 +239,7 @@ class Server:
         self.listeners: list[asyncio.AbstractServer] = []
         self._stopping = asyncio.Event()
         self._cron_task: asyncio.Task[None] | None = None
-        # Connections holding replies for an fsync, by the position they wait for:
+        # Connections holding replies for a write or an fsync, by the position they wait for:
         # positions only grow, so this is in position order.
         self._awaiting: deque[tuple[int, RespProtocol]] = deque()
         if persistence is not None:
@@ -247,8 +247,8 @@ class Server:
         node.request_shutdown = self.shutdown
         node.config.on_change(self._config_changed)
 
-    def synced(self) -> int:
-        return self.persistence.synced if self.persistence is not None else 0
+    def acknowledged(self) -> int:
+        return self.persistence.acknowledged if self.persistence is not None else 0
 
     def await_durable(self, position: int, proto: RespProtocol) -> None:
         self._awaiting.append((position, proto))
@@ -256,12 +256,12 @@ class Server:
             self._durable()
 
     def _durable(self) -> None:
-        """The log's fsync moved on (or the disk failed): release what it covers."""
+        """The log's write or fsync moved on (or the disk failed): release what it covers."""
         persistence, awaiting = self.persistence, self._awaiting
         assert persistence is not None
-        synced = persistence.synced
-        while awaiting and awaiting[0][0] <= synced:
-            awaiting.popleft()[1].release(synced)
+        done = persistence.acknowledged
+        while awaiting and awaiting[0][0] <= done:
+            awaiting.popleft()[1].release(done)
         if persistence.failed:
             while awaiting:
                 awaiting.popleft()[1].abandon()

@@ -1,9 +1,11 @@
 """Crash soak: many more SIGKILL/restart cycles than the test suite runs.
 
 Same invariants as tests/integration/test_durability.py (it reuses its
-writers and checks): under `appendfsync always`, every acknowledged SET
-survives every kill and the shared counter never loses an acknowledged INCR.
+writers and checks): under `appendfsync always` or `everysec` (a kill is not a
+power cut: the OS keeps what was written), every acknowledged SET survives
+every kill and the shared counter never loses an acknowledged INCR.
 Run: .venv/bin/python bench/crash_soak.py [--cycles 200] [--minutes 10] [--seed 1]
+[--appendfsync everysec]
 Exits non-zero on the first violation, printing the cycle and seed.
 """
 
@@ -22,7 +24,7 @@ from tests.conftest import free_port, start_geokv
 from tests.integration.test_durability import Conn, Writer, check_survivors, kill
 
 
-def soak(cycles: int, minutes: float, seed: int, writers: int) -> int:
+def soak(cycles: int, minutes: float, seed: int, writers: int, policy: str) -> int:
     rng = random.Random(seed)
     port = free_port()
     deadline = time.monotonic() + minutes * 60
@@ -34,7 +36,7 @@ def soak(cycles: int, minutes: float, seed: int, writers: int) -> int:
         for cycle in range(cycles):
             if time.monotonic() > deadline:
                 break
-            server = start_geokv(data, "--appendfsync", "always", port=port)
+            server = start_geokv(data, "--appendfsync", policy, port=port)
             threads = [Writer(port, f"s{cycle}w{n}") for n in range(writers)]
             for thread in threads:
                 thread.start()
@@ -46,7 +48,7 @@ def soak(cycles: int, minutes: float, seed: int, writers: int) -> int:
                 acked += thread.acked
                 incrs += thread.incrs_acked
                 in_flight += thread.incrs_in_flight
-            server = start_geokv(data, "--appendfsync", "always", port=port)
+            server = start_geokv(data, "--appendfsync", policy, port=port)
             conn = Conn(port)
             try:
                 check_survivors(conn, acked, 1e18)
@@ -71,8 +73,9 @@ def main() -> int:
     parser.add_argument("--minutes", type=float, default=10.0)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--writers", type=int, default=4)
+    parser.add_argument("--appendfsync", choices=("always", "everysec"), default="always")
     args = parser.parse_args()
-    return soak(args.cycles, args.minutes, args.seed, args.writers)
+    return soak(args.cycles, args.minutes, args.seed, args.writers, args.appendfsync)
 
 
 if __name__ == "__main__":

@@ -157,5 +157,7 @@ class _FromSource:
         return importlib.util.spec_from_file_location(name, self.group.source_path(name))
 
 
-GROUP = CompiledGroup("binlog", ("binlog.format", "binlog.worker", "binlog.writer"))
+GROUP = CompiledGroup(
+    "binlog", ("binlog.format", "binlog.segfile", "binlog.worker", "binlog.writer")
+)
 GROUP.install_guard()

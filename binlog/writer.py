@@ -15,7 +15,8 @@ write+fsync ran, go to the disk in one write (+ one fsync under `always`).
 A failed write/fsync makes the writer refuse appends (`WriteFailed`) and fail
 the durability waiters it cannot honour; every `retry_seconds` it truncates
 the file back to the last safe offset and rewrites what it still holds.
-Must not know what payloads mean, nor the node or the replicator.
+The files themselves (manifest, active segment, their rotation) are
+binlog.segfile's. Must not know what payloads mean, nor the node or the replicator.
 """
 
 from __future__ import annotations
@@ -31,18 +32,18 @@ from functools import partial
 from typing import Literal
 
 from binlog.errors import BinlogError, WriteFailed
-from binlog.format import SEGMENT_HEADER_SIZE, LogRecord, encode_record
-from binlog.fs import AppendFile, FileSystem, write_atomically
+from binlog.format import LogRecord, encode_record
+from binlog.fs import FileSystem, write_atomically
 from binlog.manifest import (
     Manifest,
     SegmentInfo,
-    SnapshotInfo,
     segment_name,
     snapshot_name,
     write_manifest,
 )
 from binlog.recovery import Entry, Recovery, recover
-from binlog.segments import Retention, create_segment, retire, sealed, with_snapshot
+from binlog.segfile import Done, SegmentFiles
+from binlog.segments import Retention, create_segment
 from binlog.snapshot import snapshot_pieces
 from binlog.worker import Worker
 
@@ -77,13 +78,6 @@ class View:
     synced: int
 
 
-@dataclass(slots=True)
-class _Done:
-    written: bool = False
-    synced: bool = False
-    error: OSError | None = None
-
-
 class Binlog:
     """Open with `Binlog.open`; use `append`/`durable`/`write_snapshot` from ONE event loop."""
 
@@ -96,9 +90,9 @@ class Binlog:
         self.recovery = recovery
         self._wall = wall
         self._worker = Worker()
-        # Thread-owned: only the binlog thread replaces these (never mutates in place).
-        self._manifest: Manifest = recovery.manifest
-        self._file: AppendFile = fs.open_append(recovery.manifest.segments[-1].name)
+        self._files = SegmentFiles(
+            fs, recovery.manifest, options.segment_bytes, options.retention, wall
+        )
         # Loop-owned.
         self._loop: asyncio.AbstractEventLoop | None = None
         self._end = self._written = self._synced = self._safe = recovery.end
@@ -126,7 +120,7 @@ class Binlog:
         self._snapshotting = False
         self._status = {"last_fsync_time": 0.0, "last_fsync_ok": True, "last_write_ok": True,
                         "last_snapshot_ok": True, "last_snapshot_time": 0.0}  # fmt: skip
-        self.view = View(self._manifest, self._written, self._synced)
+        self.view = View(self._files.manifest, self._written, self._synced)
 
     @classmethod
     def open(
@@ -247,7 +241,7 @@ class Binlog:
             return
         if self._pending and not (self._fsyncing and self._wait_for_fsyncs):
             end = self._end
-            if end - self._manifest.segments[-1].base >= self.options.segment_bytes:
+            if end - self._files.manifest.segments[-1].base >= self._files.segment_bytes:
                 # Rotation: in the thread, after the fsync running (it kicks again).
                 if not self._fsyncing:
                     self._sync_wanted = False
@@ -261,7 +255,7 @@ class Binlog:
             if self._synced < self._written:
                 self._fsyncing = True
                 self._worker.submit(
-                    self._bind(), self._t_fsync, partial(self._fsync_done, self._written)
+                    self._bind(), self._files.fsync, partial(self._fsync_done, self._written)
                 )
 
     def _take_pending(self) -> bytes:
@@ -274,10 +268,10 @@ class Binlog:
         hand-over to the binlog thread and back (two wake-ups, the larger part of a
         record's replication lag at low load) is saved. Never while a job that
         writes, rotates or repairs the file runs (the caller checks)."""
-        done = _Done()
+        done = Done()
         began = time.perf_counter()
         try:
-            self._file.write(data)
+            self._files.file.write(data)
             done.written = True
         except OSError as exc:
             done.error = exc
@@ -291,7 +285,7 @@ class Binlog:
             )
         self._finish(data, end, done)
 
-    def _fsync_done(self, end: int, done: _Done | BaseException) -> None:
+    def _fsync_done(self, end: int, done: Done | BaseException) -> None:
         self._fsyncing = False
         if isinstance(done, BaseException):
             raise done  # a bug, not a disk error (those come back in `done.error`)
@@ -307,10 +301,10 @@ class Binlog:
     def _start_job(self, data: bytes, sync: bool, repair_from: int | None) -> None:
         self._busy = True
         end = self._end
-        job = partial(self._t_write, data, sync, repair_from, dict(self._vv), end)
+        job = partial(self._files.write, data, sync, repair_from, dict(self._vv), end)
         self._worker.submit(self._bind(), job, partial(self._job_done, data, end))
 
-    def _job_done(self, data: bytes, end: int, done: _Done | BaseException) -> None:
+    def _job_done(self, data: bytes, end: int, done: Done | BaseException) -> None:
         self._busy = False
         if isinstance(done, BaseException):
             raise done  # a bug, not a disk error (those come back in `done.error`)
@@ -323,7 +317,7 @@ class Binlog:
         else:
             self._kick()
 
-    def _finish(self, data: bytes, end: int, done: _Done) -> None:
+    def _finish(self, data: bytes, end: int, done: Done) -> None:
         """Account for a write (and fsync) of `data`, ending at `end`, made or failed."""
         if done.error is not None:
             if not self._closed:
@@ -383,7 +377,7 @@ class Binlog:
         self._start_job(data, self.options.fsync != "no", self._safe)
 
     def _publish(self) -> None:
-        self.view = View(self._manifest, self._written, self._synced)
+        self.view = View(self._files.manifest, self._written, self._synced)
         while self._waiters and self._waiters[0][0] <= self._synced:
             fut = heapq.heappop(self._waiters)[2]
             if not fut.done():
@@ -417,7 +411,7 @@ class Binlog:
             name = snapshot_name(position)
             parts = [payload] if isinstance(payload, bytes) else payload
             await asyncio.to_thread(self._t_write_snapshot_file, name, parts, dict(vv), position)
-            await self._worker.call(loop, partial(self._t_install_snapshot, name, position))
+            await self._worker.call(loop, partial(self._files.install_snapshot, name, position))
             self._status.update(last_snapshot_ok=True, last_snapshot_time=self._wall())
         except BaseException:
             self._status["last_snapshot_ok"] = False
@@ -445,7 +439,7 @@ class Binlog:
         for handle in (self._timer, self._retry_timer):
             if handle is not None:
                 handle.cancel()
-        await self._worker.call(loop, self._file.close)
+        await self._worker.call(loop, self._files.file.close)
         self._worker.stop()
         self._publish()
 
@@ -471,78 +465,3 @@ class Binlog:
             "binlog_last_snapshot_time": s["last_snapshot_time"],
             "binlog_snapshot_position": -1 if m.snapshot is None else m.snapshot.position,
         }
-
-    # -- the binlog thread --------------------------------------------------------
-
-    def _t_write(
-        self, data: bytes, sync: bool, repair_from: int | None, vv: dict[str, int], end: int
-    ) -> _Done:
-        done = _Done()
-        try:
-            base = self._manifest.segments[-1].base
-            if repair_from is not None:
-                self._file.truncate(repair_from - base + SEGMENT_HEADER_SIZE)
-            if data:
-                self._file.write(data)
-            done.written = True
-            if sync:
-                self._file.fsync()
-                done.synced = True
-            if end - base >= self.options.segment_bytes:
-                self._t_rotate(end, vv)
-                done.synced = True
-        except OSError as exc:
-            done.error = exc
-        return done
-
-    def _t_fsync(self) -> _Done:
-        done = _Done(written=True)
-        try:
-            self._file.fsync()
-            done.synced = True
-        except OSError as exc:
-            done.error = exc
-        return done
-
-    def _t_rotate(self, end: int, vv: dict[str, int]) -> None:
-        self._file.fsync()
-        fresh = create_segment(self.fs, end)
-        now_ms = int(self._wall() * 1000)
-        manifest, retired = retire(
-            sealed(self._manifest, end, now_ms, vv), end, now_ms, self.options.retention
-        )
-        try:
-            write_manifest(self.fs, manifest)
-        except BaseException:
-            fresh.close()
-            raise
-        self._manifest = manifest
-        self._file.close()
-        self._file = fresh
-        self._t_remove(retired)
-
-    def _t_install_snapshot(self, name: str, position: int) -> None:
-        old = self._manifest.snapshot
-        end = self._manifest.segments[-1].base + self._file.size() - SEGMENT_HEADER_SIZE
-        manifest, retired = retire(
-            with_snapshot(self._manifest, SnapshotInfo(name, position)),
-            end,
-            int(self._wall() * 1000),
-            self.options.retention,
-        )
-        write_manifest(self.fs, manifest)
-        self._manifest = manifest
-        if old is not None and old.name != name:
-            retired.append(old.name)
-        self._t_remove(retired)
-
-    def _t_remove(self, names: list[str]) -> None:
-        # The manifest no longer lists them: a failure here leaves leftovers that
-        # the next open removes, never a broken log.
-        try:
-            for name in names:
-                self.fs.remove(name)
-            if names:
-                self.fs.fsync_dir()
-        except OSError as exc:
-            log.warning("binlog: could not remove retired files: %s", exc)
